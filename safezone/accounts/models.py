@@ -1,0 +1,62 @@
+"""Users and their memberships in agencies."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    """What a person does in an agency. The access policy maps each role to actions and a scope."""
+
+    CASEWORKER = "caseworker", _("caseworker")
+    SUPERVISOR = "supervisor", _("supervisor")
+    HELPLINE_OPERATOR = "helpline_operator", _("helpline operator")
+    SCHOOL_PEDAGOGUE = "school_pedagogue", _("school social pedagogue")
+    POLICE_OFFICER = "police_officer", _("police officer")
+    ANALYST = "analyst", _("analyst")
+    COORDINATOR = "coordinator", _("coordinator")
+    ADMINISTRATOR = "administrator", _("administrator")
+    DPO = "dpo", _("data-protection officer")
+
+
+class User(AbstractUser):
+    """One person who signs in to SafeZone."""
+
+    patronymic = models.CharField(_("patronymic"), max_length=150, blank=True)
+    # Demo accounts carry a published password; they may sign in only when SAFEZONE_DEMO is on.
+    is_demo = models.BooleanField(_("demo account"), default=False)
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def get_full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p) or self.username
+
+    def __str__(self) -> str:
+        return self.get_full_name()
+
+
+class Membership(models.Model):
+    """One role a user holds in one agency."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
+    agency = models.ForeignKey(
+        "directory.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    started_on = models.DateField(_("since"), null=True, blank=True)
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "agency", "role"], name="membership_unique_role")]
+        ordering = ["user", "agency"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.agency}"

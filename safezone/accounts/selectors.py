@@ -1,0 +1,28 @@
+"""Reads of users and memberships."""
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import Membership, User
+
+
+def memberships_of(user: User) -> list[Membership]:
+    """The user's memberships that are in force today, with their agencies (cached on the user)."""
+    cached = getattr(user, "_active_memberships", None)
+    if cached is not None:
+        return cached
+    if not user.is_authenticated:
+        return []
+    today = timezone.localdate()
+    memberships = [
+        m
+        for m in Membership.objects.filter(user=user, is_active=True).select_related("agency", "agency__district")
+        if (m.started_on is None or m.started_on <= today) and (m.ended_on is None or m.ended_on >= today)
+    ]
+    user._active_memberships = memberships
+    return memberships
+
+
+def demo_users() -> QuerySet[User]:
+    """Demo accounts, by username."""
+    return User.objects.filter(is_demo=True).prefetch_related("memberships__agency").order_by("username")

@@ -1,0 +1,18 @@
+"""REST API routes. Each app keeps its own api.py; this file only routes."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from safezone.cases.api import CaseViewSet
+from safezone.people.api import PersonViewSet
+
+router = DefaultRouter()
+router.register("cases", CaseViewSet, basename="case")
+router.register("persons", PersonViewSet, basename="person")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

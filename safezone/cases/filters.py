@@ -1,0 +1,49 @@
+"""Filters of the case list, shared by the web interface and the API."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from safezone.accounts.models import User
+from safezone.directory.models import Agency, Territory
+
+from .models import Case
+
+
+class CaseFilter(django_filters.FilterSet):
+    """Filters a user applies to the cases they may see."""
+
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Case.Kind.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Case.Status.choices)
+    district = django_filters.ModelChoiceFilter(
+        label=_("District"), queryset=Territory.objects.filter(level=Territory.Level.DISTRICT).order_by("name_ru")
+    )
+    agency = django_filters.ModelChoiceFilter(
+        label=_("Agency"), field_name="owner_agency", queryset=Agency.objects.order_by("name_ru")
+    )
+    worker = django_filters.ModelChoiceFilter(
+        label=_("Worker"), field_name="owner_worker", queryset=User.objects.filter(memberships__isnull=False).distinct()
+    )
+    opened_from = django_filters.DateFilter(
+        label=_("Opened from"), field_name="opened_on", lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    opened_to = django_filters.DateFilter(
+        label=_("Opened to"), field_name="opened_on", lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Case
+        fields = ["kind", "status", "district", "agency", "worker", "opened_from", "opened_to"]
+
+    def __init__(self, *args, visible_cases=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if visible_cases is not None:
+            # Offer only agencies and workers that own a case the user can see.
+            self.filters["agency"].queryset = Agency.objects.filter(
+                pk__in=visible_cases.values("owner_agency")
+            ).order_by("name_ru")
+            self.filters["worker"].queryset = User.objects.filter(
+                pk__in=visible_cases.values("owner_worker")
+            ).order_by("last_name", "first_name")

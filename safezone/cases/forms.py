@@ -1,0 +1,168 @@
+"""Forms of the case pages: intake, a new incident, a change of status."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from safezone.directory.models import Agency, Territory
+from safezone.people.dates import PartialDate
+from safezone.people.models import Sex
+from safezone.people.validators import normalize_snils
+
+from .models import Case, Incident, Participant, ViolenceForm
+from .services import IncidentData, Intake, NewPerson
+
+
+def _districts():
+    return Territory.objects.filter(level=Territory.Level.DISTRICT).order_by("name_ru")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class IncidentFields(forms.Form):
+    """The fields of one incident, shared by intake and the case page."""
+
+    occurred_on = forms.DateField(label=_("Date of the incident"), widget=DateInput())
+    place = forms.ChoiceField(label=_("Place"), choices=Incident.Place.choices)
+    place_detail = forms.CharField(label=_("Place, in words"), required=False, max_length=200)
+    incident_district = forms.ModelChoiceField(
+        label=_("District of the incident"), queryset=_districts(), required=False,
+        help_text=_("Leave empty if it is the district of the case."),
+    )
+    violence_forms = forms.ModelMultipleChoiceField(
+        label=_("Forms of violence"), queryset=ViolenceForm.objects.all(), widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={"required": _("Tick at least one form of violence.")},
+    )
+    reported_to_police = forms.BooleanField(label=_("Reported to police"), required=False)
+    police_reference = forms.CharField(label=_("Police record number"), required=False, max_length=64)
+    description = forms.CharField(label=_("What happened"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_occurred_on(self):
+        value = self.cleaned_data["occurred_on"]
+        if value > timezone.localdate():
+            raise ValidationError(_("The incident date is in the future."))
+        return value
+
+    def incident_data(self) -> IncidentData:
+        d = self.cleaned_data
+        return IncidentData(
+            occurred_on=d["occurred_on"], place=d["place"], place_detail=d["place_detail"],
+            district=d["incident_district"], forms=list(d["violence_forms"]), reported_to_police=d["reported_to_police"],
+            police_reference=d["police_reference"], description=d["description"],
+        )
+
+
+class IntakeForm(IncidentFields):
+    """Intake: the person (found or new), the case, and its first incident, on one page."""
+
+    field_order = [
+        "agency", "existing_person", "surname", "first_name", "patronymic", "sex", "birth_date", "person_district",
+        "snils", "kind", "role", "district", "summary",
+    ]
+
+    agency = forms.ModelChoiceField(label=_("On behalf of"), queryset=Agency.objects.none(), empty_label=None)
+    existing_person = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    surname = forms.CharField(label=_("Surname"), max_length=100, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
+    birth_date = forms.CharField(
+        label=_("Date of birth"), required=False, max_length=10,
+        help_text=_("Year only, month and year, or the full date: 1985, 03.1985, 12.03.1985."),
+    )
+    person_district = forms.ModelChoiceField(label=_("District of residence"), queryset=_districts(), required=False)
+    snils = forms.CharField(label=_("SNILS"), required=False, max_length=20)
+    kind = forms.ChoiceField(label=_("Kind of case"), choices=Case.Kind.choices)
+    role = forms.ChoiceField(
+        label=_("The person is"), choices=[(r, l) for r, l in Participant.Role.choices if r != "witness"]
+    )
+    district = forms.ModelChoiceField(label=_("District of the case"), queryset=_districts())
+    summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, agencies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies]).order_by("name_ru")
+        if len(agencies) == 1:
+            self.fields["agency"].initial = agencies[0].pk
+        self.fields["surname"].widget.attrs.update({"autocomplete": "off", "autofocus": True})
+        self.fields["occurred_on"].initial = timezone.localdate()
+        seats = [a.district for a in agencies if a.district.level == Territory.Level.DISTRICT]
+        if seats:
+            self.fields["district"].initial = seats[0].pk
+
+
+    def clean_birth_date(self):
+        text = self.cleaned_data["birth_date"].strip()
+        return PartialDate.parse(text) if text else None
+
+    def clean_snils(self):
+        text = self.cleaned_data["snils"].strip()
+        return normalize_snils(text) if text else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("incident_district"):
+            cleaned["incident_district"] = cleaned.get("district")
+        if not cleaned.get("existing_person"):
+            for name in ("surname", "first_name"):
+                if not (cleaned.get(name) or "").strip():
+                    self.add_error(name, _("Required for a new person (or pick a person found above)."))
+        return cleaned
+
+    def intake(self) -> Intake:
+        d = self.cleaned_data
+        new_person = None
+        if not d.get("existing_person"):
+            new_person = NewPerson(
+                surname=d["surname"], first_name=d["first_name"], patronymic=d["patronymic"], sex=d["sex"],
+                birth=d["birth_date"], district=d["person_district"] or d["district"], snils=d["snils"],
+            )
+        return Intake(
+            agency=d["agency"], kind=d["kind"], district=d["district"], role=d["role"],
+            incident=self.incident_data(), existing_person_id=d.get("existing_person"),
+            new_person=new_person, summary=d["summary"],
+        )
+
+
+class IncidentForm(IncidentFields):
+    """A further incident on an existing case; victim and perpetrator are chosen among its participants."""
+
+    victim = forms.TypedChoiceField(label=_("Victim"), required=False, coerce=int, empty_value=None)
+    alleged_perpetrator = forms.TypedChoiceField(
+        label=_("Alleged perpetrator"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, case: Case, participants: list[Participant], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._people = {p.person_id: p.person for p in participants}
+        choices = [("", "—")] + [(p.person_id, f"{p.person} ({p.get_role_display()})") for p in participants]
+        self.fields["victim"].choices = choices
+        self.fields["alleged_perpetrator"].choices = choices
+        self.fields["occurred_on"].initial = timezone.localdate()
+        self._case = case
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("incident_district"):
+            cleaned["incident_district"] = self._case.district
+        return cleaned
+
+    def incident_data(self) -> IncidentData:
+        data = super().incident_data()
+        data.victim = self._people.get(self.cleaned_data.get("victim"))
+        data.alleged_perpetrator = self._people.get(self.cleaned_data.get("alleged_perpetrator"))
+        return data
+
+
+class CaseEditForm(forms.Form):
+    """Status and summary of a case, with the version the form was opened on."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=Case.Status.choices)
+    summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    version = forms.IntegerField(widget=forms.HiddenInput)

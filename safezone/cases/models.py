@@ -1,0 +1,167 @@
+"""Cases, the people taking part in them, and the incidents recorded on them."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from safezone.common.models import BilingualName
+
+
+class ViolenceForm(BilingualName):
+    """One form of violence or exploitation an incident can involve (reference list)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    ordering = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("form of violence")
+        verbose_name_plural = _("forms of violence")
+        ordering = ["ordering", "code"]
+
+
+class Case(models.Model):
+    """One case: the work of the agencies around a person or family at risk."""
+
+    class Kind(models.TextChoices):
+        DOMESTIC_VIOLENCE = "dv", _("domestic violence")
+        CHILD_AT_RISK = "child", _("child at risk")
+        CHILD_LABOUR = "labour", _("child labour")
+        TRAFFICKING = "trafficking", _("trafficking")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        MONITORING = "monitoring", _("monitoring")
+        CLOSED = "closed", _("closed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    owner_agency = models.ForeignKey(
+        "directory.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="owned_cases"
+    )
+    owner_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("worker"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="owned_cases",
+    )
+    district = models.ForeignKey(
+        "directory.Territory", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+",
+        limit_choices_to={"level": "district"},
+    )
+    opened_on = models.DateField(_("opened"))
+    closed_on = models.DateField(_("closed"), null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Raised on every change; an edit based on an older version is refused, not silently applied.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-opened_on", "-id"]
+        indexes = [
+            models.Index(fields=["owner_agency", "status"]),
+            models.Index(fields=["owner_worker", "status"]),
+            models.Index(fields=["district", "status"]),
+            models.Index(fields=["kind", "status"]),
+            models.Index(fields=["opened_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closed_on__isnull=True) | models.Q(closed_on__gte=models.F("opened_on")),
+                name="case_closed_after_opened",
+            )
+        ]
+
+    @property
+    def reference(self) -> str:
+        """How people refer to the case: year opened and number, e.g. 2026-000123."""
+        return f"{self.opened_on:%Y}-{self.pk:06d}" if self.pk else ""
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.get_kind_display()}"
+
+
+class Participant(models.Model):
+    """One person's part in one case (victim, child, alleged perpetrator...)."""
+
+    class Role(models.TextChoices):
+        VICTIM = "victim", _("victim")
+        ALLEGED_PERPETRATOR = "perpetrator", _("alleged perpetrator")
+        CHILD = "child", _("child")
+        CAREGIVER = "caregiver", _("caregiver")
+        WITNESS = "witness", _("witness")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="participations")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [models.UniqueConstraint(fields=["case", "person", "role"], name="participant_unique_role")]
+        indexes = [models.Index(fields=["person", "case"])]
+
+
+class Incident(models.Model):
+    """One event of violence or exploitation recorded on a case."""
+
+    class Place(models.TextChoices):
+        HOME = "home", _("home")
+        OTHER_HOME = "other_home", _("another home")
+        STREET = "street", _("street or public place")
+        SCHOOL = "school", _("school")
+        WORKPLACE = "workplace", _("workplace")
+        ONLINE = "online", _("online")
+        OTHER = "other", _("other")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="incidents")
+    occurred_on = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=16, choices=Place.choices)
+    place_detail = models.CharField(_("place, in words"), max_length=200, blank=True)
+    district = models.ForeignKey(
+        "directory.Territory", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+",
+        limit_choices_to={"level": "district"},
+    )
+    forms = models.ManyToManyField(ViolenceForm, through="IncidentForm", verbose_name=_("forms of violence"))
+    victim = models.ForeignKey(
+        "people.Person", verbose_name=_("victim"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    alleged_perpetrator = models.ForeignKey(
+        "people.Person", verbose_name=_("alleged perpetrator"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    reported_to_police = models.BooleanField(_("reported to police"), default=False)
+    police_reference = models.CharField(_("police record number"), max_length=64, blank=True)
+    description = models.TextField(_("what happened"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["case", "occurred_on"]), models.Index(fields=["district", "occurred_on"])]
+
+
+class IncidentForm(models.Model):
+    """One form of violence present in one incident."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="form_links")
+    form = models.ForeignKey(ViolenceForm, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["incident", "form"], name="incident_form_unique")]

@@ -1,0 +1,1 @@
+"""Small helpers shared by the apps. No tables of its own."""

@@ -1,0 +1,159 @@
+"""Writes the demo region: territory, agencies, staff accounts, then people and cases in bulk."""
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from safezone.accounts.models import User
+from safezone.accounts.services import membership_grant, user_create
+from safezone.audit.services import audit_record
+from safezone.cases.models import Case, Incident, Participant, ViolenceForm
+from safezone.cases.services import CaseBatch, cases_bulk_create
+from safezone.directory.models import Agency, Territory
+from safezone.directory.services import agency_create, territory_load_file
+from safezone.people.models import Household, Identifier, Person, PersonName
+from safezone.people.services import PersonBatch, persons_bulk_create
+
+from . import region
+from .generator import Chunk, DemoGenerator
+from .names import FEMALE_FIRST, MALE_FIRST, patronymic, surname_pair
+
+
+class DemoRefused(Exception):
+    """The database is not one the demo may fill."""
+
+
+@dataclass
+class SeedResult:
+    """What one demo seeding created."""
+
+    agencies: int
+    users: int
+    cases: int
+    persons: int
+
+
+def database_is_empty() -> bool:
+    """True when no agency and no case exists yet: the only state the demo fills."""
+    return not Agency.objects.exists() and not Case.objects.exists()
+
+
+def _staff(seed: int) -> dict[str, User]:
+    """Create the demo agencies and accounts (names drawn from their own seeded stream)."""
+    rng = random.Random(f"staff-{seed}")
+    territories = {t.code: t for t in Territory.objects.all()}
+    district_codes = [c for c, t in territories.items() if t.level == Territory.Level.DISTRICT]
+    region_territory = Territory.objects.get(level=Territory.Level.REGION)
+    agencies = {}
+    for code, kind, name_ru, name_en, short_ru, short_en, seat, served in region.AGENCIES:
+        agencies[code] = agency_create(
+            code=code, kind=kind, name_ru=name_ru, name_en=name_en, short_name_ru=short_ru,
+            short_name_en=short_en, district=region_territory if seat == "region" else territories[seat],
+            districts_served=[territories[c] for c in (district_codes if served == region.ALL else served)],
+        )
+    users = {}
+    # One hash for all: PBKDF2 is slow on purpose, and the demo password is public anyway.
+    password_hash = make_password(region.DEMO_PASSWORD)
+    for username, role, agency_code, is_staff in region.STAFF:
+        female = rng.random() < 0.75  # most of the social workforce are women
+        male_form, female_form = surname_pair(rng)
+        user = user_create(
+            username=username, password=None, password_hash=password_hash, is_demo=True,
+            first_name=(FEMALE_FIRST if female else MALE_FIRST).draw(rng),
+            last_name=female_form if female else male_form,
+            patronymic=patronymic(MALE_FIRST.draw(rng), female),
+            email=f"{username}@demo.safezone.invalid", validate=False,
+        )
+        if is_staff:
+            user.is_staff = user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
+        membership_grant(user=user, agency=agencies[agency_code], role=role)
+        users[username] = user
+    for username, role, agency_code in region.EXTRA_MEMBERSHIPS:
+        membership_grant(user=users[username], agency=agencies[agency_code], role=role)
+    return users
+
+
+class _ChunkWriter:
+    """Turns generated records into rows, keeping the keys of persons later chunks may refer to."""
+
+    def __init__(self, users: dict[str, User]):
+        self.users = {u: user.pk for u, user in users.items()}
+        self.agencies = dict(Agency.objects.values_list("code", "pk"))
+        self.districts = dict(Territory.objects.values_list("code", "pk"))
+        self.forms = dict(ViolenceForm.objects.values_list("code", "pk"))
+        self.pk_of: dict[int, int] = {}
+
+    def write(self, chunk: Chunk, keep: set[int]) -> int:
+        batch = PersonBatch()
+        index_of = {}
+        for i, rec in enumerate(chunk.persons):
+            index_of[rec.key] = i
+            year, month, day = rec.birth or (None, None, None)
+            batch.persons.append(Person(
+                surname=rec.surname, first_name=rec.first_name, patronymic=rec.patronymic, sex=rec.sex,
+                birth_year=year, birth_month=month, birth_day=day, district_id=self.districts[rec.district],
+                registered_by_id=self.agencies[rec.agency],
+            ))
+            batch.identifiers += [(i, Identifier(kind=k, value=v)) for k, v in rec.identifiers]
+            batch.other_names += [
+                (i, PersonName(kind=k, surname=s, first_name=f, patronymic=p)) for k, s, f, p in rec.other_names
+            ]
+        for case in chunk.cases:
+            members = [index_of[k] for k in case.household if k in index_of]
+            if len(members) > 1:
+                batch.households.append((Household(district_id=self.districts[case.district]), members))
+            batch.relations += [
+                (index_of[a], index_of[b], kind) for a, b, kind in case.relations if a in index_of and b in index_of
+            ]
+        persons = persons_bulk_create(batch=batch)
+        for rec, person in zip(chunk.persons, persons):
+            self.pk_of[rec.key] = person.pk
+
+        cases = CaseBatch()
+        for i, rec in enumerate(chunk.cases):
+            cases.cases.append(Case(
+                kind=rec.kind, status=rec.status, owner_agency_id=self.agencies[rec.agency],
+                owner_worker_id=self.users[rec.worker], district_id=self.districts[rec.district],
+                opened_on=rec.opened_on, closed_on=rec.closed_on, summary=rec.summary,
+                created_by_id=self.users[rec.worker],
+            ))
+            cases.participants += [
+                (i, Participant(person_id=self.pk_of[key], role=role)) for key, role in rec.participants
+            ]
+            for inc in rec.incidents:
+                cases.incidents.append((i, Incident(
+                    occurred_on=inc.occurred_on, place=inc.place, district_id=self.districts[inc.district],
+                    reported_to_police=inc.reported_to_police, police_reference=inc.police_reference,
+                    victim_id=self.pk_of.get(inc.victim), alleged_perpetrator_id=self.pk_of.get(inc.alleged_perpetrator),
+                    created_by_id=self.users[rec.worker],
+                ), [self.forms[f] for f in inc.forms]))
+        cases_bulk_create(batch=cases)
+        # Forget persons no later chunk can refer to, so memory stays flat at any size.
+        self.pk_of = {k: v for k, v in self.pk_of.items() if k in keep}
+        return len(persons)
+
+
+def demo_seed(*, cases: int, seed: int, today: dt.date, chunk_size: int = 2000, progress=None) -> SeedResult:
+    """Fill an empty database with the demo region: deterministic for (cases, seed, today).
+
+    Each chunk is one transaction; the staff and agencies are created first, in one transaction.
+    """
+    if not database_is_empty():
+        raise DemoRefused("the database already holds agencies or cases; the demo fills only an empty database")
+    territory_load_file()
+    with transaction.atomic():
+        users = _staff(seed)
+    writer = _ChunkWriter(users)
+    generator = DemoGenerator(seed=seed, today=today)
+    persons = 0
+    for chunk in generator.chunks(cases, chunk_size):
+        with transaction.atomic():
+            persons += writer.write(chunk, generator.pool_keys())
+        if progress:
+            progress(len(chunk.cases))
+    audit_record(actor=None, action="demo.seeded", extra={"cases": cases, "seed": seed, "today": today.isoformat()})
+    return SeedResult(agencies=len(region.AGENCIES), users=len(users), cases=cases, persons=persons)
