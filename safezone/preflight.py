@@ -72,9 +72,24 @@ def check_database_ready() -> None:
         )
 
 
+def diagnose(exc: Exception) -> str:
+    """What to tell the user about a database error: first whether the database is ready at all."""
+    from django.db import connections
+
+    connections.close_all()  # a failed transaction may leave the connection unusable
+    try:
+        check_database_ready()
+    except SetupError as setup:
+        return str(setup)
+    except Exception:  # noqa: BLE001 - the original error is the better message then
+        pass
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    return f"the database refused a query ({first})."
+
+
 def run_command_line(argv: list[str]) -> int:
     """Run a manage.py command; print setup problems as one line and return a non-zero code."""
-    from django.db.utils import DatabaseError, InterfaceError, OperationalError
+    from django.db.utils import DatabaseError
 
     try:
         import django
@@ -92,16 +107,7 @@ def run_command_line(argv: list[str]) -> int:
     except ImproperlyConfigured as exc:
         print(f"SafeZone: configuration problem: {exc}", file=sys.stderr)
         return 2
-    except (OperationalError, InterfaceError) as exc:
-        print(f"SafeZone: {database_problem(exc)}", file=sys.stderr)
-        return 2
     except DatabaseError as exc:
-        # Typically a table that does not exist yet: the database was never migrated.
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-        print(
-            f"SafeZone: the database refused a query ({first}). "
-            "If it is new or was not migrated, run: python manage.py migrate",
-            file=sys.stderr,
-        )
+        print(f"SafeZone: {diagnose(exc)}", file=sys.stderr)
         return 2
     return 0

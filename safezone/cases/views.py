@@ -83,6 +83,9 @@ def case_edit(request, pk: int):
     """Change status and summary; refused if someone else changed the case meanwhile."""
     from .services import case_update
 
+    purpose = chosen_purpose(request, Action.EDIT_CASE)
+    # Refuse before looking at the form, so a refusal reads the same whatever was posted.
+    case_for(request.user, pk, purpose=purpose, request=request, action=Action.EDIT_CASE)
     form = CaseEditForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The change was not saved: check the status and summary."))
@@ -90,7 +93,7 @@ def case_edit(request, pk: int):
     try:
         case_update(
             actor=request.user, case_id=pk, expected_version=form.cleaned_data["version"],
-            purpose=chosen_purpose(request, Action.EDIT_CASE), status=form.cleaned_data["status"],
+            purpose=purpose, status=form.cleaned_data["status"],
             summary=form.cleaned_data["summary"], request=request,
         )
     except ConcurrentEditError as exc:

@@ -172,16 +172,16 @@ class Relation(models.Model):
     """How one person stands to another: `person` is the `kind` of `relative` (e.g. parent of)."""
 
     class Kind(models.TextChoices):
-        SPOUSE = "spouse", _("spouse of")
-        PARTNER = "partner", _("partner of")
-        FORMER_PARTNER = "former_partner", _("former partner of")
-        PARENT = "parent", _("parent of")
-        GUARDIAN = "guardian", _("guardian of")
-        SIBLING = "sibling", _("sibling of")
-        OTHER = "other", _("relative of")
+        SPOUSE = "spouse", _("spouse")
+        PARTNER = "partner", _("partner")
+        FORMER_PARTNER = "former_partner", _("former partner")
+        PARENT = "parent", _("parent")
+        GUARDIAN = "guardian", _("guardian")
+        SIBLING = "sibling", _("brother or sister")
+        OTHER = "other", _("relative")
 
-    # How the relation reads from the other side.
-    INVERSE = {Kind.PARENT: _("child of"), Kind.GUARDIAN: _("ward of")}
+    # What `relative` is to `person`, where that differs from `kind`.
+    INVERSE = {Kind.PARENT: _("child"), Kind.GUARDIAN: _("ward")}
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relations")
     relative = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relations_as_relative")

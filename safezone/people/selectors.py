@@ -25,14 +25,15 @@ def person_for(user, pk, *, purpose: str, request=None) -> Person:
 def person_details(user, person: Person, *, purpose: str) -> dict:
     """What a person page shows beyond the person row, for a person already authorised.
 
-    Relatives appear only when the user may reach them too.
+    Relatives appear only when the user may reach them too, each with what they are to
+    this person (her child, his spouse).
     """
     visible = persons_visible_to(user, purpose=purpose)
     relations = [
-        (r.get_kind_display(), r.relative)
+        (Relation.INVERSE.get(r.kind, r.get_kind_display()), r.relative)
         for r in Relation.objects.filter(person=person, relative__in=visible).select_related("relative")
     ] + [
-        (Relation.INVERSE.get(r.kind, r.get_kind_display()), r.person)
+        (r.get_kind_display(), r.person)
         for r in Relation.objects.filter(relative=person, person__in=visible).select_related("person")
     ]
     return {

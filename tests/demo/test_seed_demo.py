@@ -1,0 +1,156 @@
+"""The demo region: deterministic, realistic enough for every page, and written in bulk."""
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from safezone.accounts.models import Role
+from safezone.demo.generator import DemoGenerator
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = dt.date(2026, 11, 23)
+
+
+def records(seed, n=300, today=TODAY):
+    generator = DemoGenerator(seed=seed, today=today)
+    persons, cases = [], []
+    for chunk in generator.chunks(n, size=70):
+        persons += chunk.persons
+        cases += chunk.cases
+    return persons, cases
+
+
+def test_the_same_seed_and_date_give_the_same_region():
+    assert records(5) == records(5)
+
+
+def test_another_seed_gives_another_region():
+    assert records(5)[1] != records(6)[1]
+
+
+def test_cases_spread_over_three_years_up_to_today_with_every_kind_and_status():
+    _persons, cases = records(1, n=2000)
+    assert {c.kind for c in cases} == {"dv", "child", "labour", "trafficking"}
+    assert {c.status for c in cases} == {"open", "monitoring", "closed"}
+    assert min(c.opened_on for c in cases) >= TODAY - dt.timedelta(days=3 * 365)
+    assert max(c.opened_on for c in cases) <= TODAY
+    recent = sum(c.opened_on > TODAY - dt.timedelta(days=90) for c in cases)
+    assert recent > 2000 * 0.1  # every page has recent content
+    assert all(c.closed_on is None or c.opened_on <= c.closed_on <= TODAY for c in cases)
+    assert all(i.occurred_on <= TODAY for c in cases for i in c.incidents)
+
+
+def test_districts_get_cases_roughly_by_population():
+    _persons, cases = records(1, n=3000)
+    by_district = Counter(c.district for c in cases)
+    assert len(by_district) == 28
+    assert by_district["vologda"] > 5 * by_district["mezhdurechensky"]
+
+
+def test_people_have_russian_names_with_patronymics_and_valid_documents():
+    from safezone.people.validators import normalize_birth_certificate, normalize_inn, normalize_snils
+
+    persons, _cases = records(2)
+    assert all(p.patronymic.endswith(("ич", "на")) for p in persons)
+    assert {p.sex for p in persons} == {"F", "M"}
+    check = {"snils": normalize_snils, "inn": normalize_inn, "birth_certificate": normalize_birth_certificate}
+    for p in persons:
+        for kind, value in p.identifiers:
+            if kind in check:
+                assert check[kind](value) == value
+
+
+def test_repeat_victimisation_reuses_earlier_victims():
+    _persons, cases = records(3, n=1500)
+    victims = Counter(key for c in cases if c.kind == "dv" for key, role in c.participants if role == "victim")
+    assert any(n > 1 for n in victims.values())
+
+
+@pytest.fixture
+def scratch_database(db):
+    """The address of a new, empty database of the kind the suite runs on; dropped afterwards."""
+    if connection.vendor == "sqlite":
+        path = Path(os.environ.get("TMPDIR", "/tmp")) / f"safezone-demo-{uuid.uuid4().hex}.sqlite3"
+        yield f"sqlite:///{path}"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    name = f"safezone_demo_{uuid.uuid4().hex[:12]}"
+    # CREATE DATABASE cannot run inside the test's transaction: use a connection of its own,
+    # with the parameters Django itself connects with (the host may sit in OPTIONS).
+    import psycopg
+
+    params = {k: v for k, v in connection.get_connection_params().items()
+              if k in {"user", "password", "host", "port"} and v}
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    auth = params["user"] + (f":{params['password']}" if params.get("password") else "")
+    host = params.get("host", "localhost")
+    yield (f"postgres://{auth}@/{name}?host={host}" if host.startswith("/")
+           else f"postgres://{auth}@{host}:{params.get('port', 5432)}/{name}")
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def manage(url, *args):
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+FACTS = """
+import json
+from django.db.models import Min, Max
+from safezone.accounts.models import User, Membership
+from safezone.cases.models import Case
+from safezone.people.models import Person
+print(json.dumps({
+    "cases": Case.objects.count(),
+    "case_history": Case.history.count(),
+    "users": User.objects.count(),
+    "demo_users": User.objects.filter(is_demo=True).count(),
+    "roles": sorted(set(Membership.objects.values_list("role", flat=True))),
+    "opened": [str(d) for d in Case.objects.aggregate(a=Min("opened_on"), b=Max("opened_on")).values()],
+    "names": list(Person.objects.order_by("pk").values_list("surname", "first_name", "patronymic")),
+}))
+"""
+
+
+def test_seed_demo_fills_an_empty_database_once_and_faithfully(scratch_database):
+    assert manage(scratch_database, "migrate", "-v", "0").returncode == 0
+    seeded = manage(scratch_database, "seed_demo", "--cases", "60", "--seed", "7", "--today", TODAY.isoformat())
+    assert seeded.returncode == 0, seeded.stderr
+    assert "31 agencies, 45 accounts, 60 cases" in seeded.stdout
+    assert "demo cases" in seeded.stderr  # the progress bar
+
+    facts = json.loads(manage(scratch_database, "shell", "-v", "0", "-c", FACTS).stdout)
+    assert facts["cases"] == facts["case_history"] == 60
+    assert facts["users"] == facts["demo_users"] == 45
+    assert set(facts["roles"]) == set(Role.values)
+    persons, _cases = records(7, n=60)
+    assert [tuple(n) for n in facts["names"]] == [(p.surname, p.first_name, p.patronymic) for p in persons]
+
+    again = manage(scratch_database, "seed_demo", "--cases", "5")
+    assert again.returncode != 0 and "already holds" in again.stderr
+    assert "Traceback" not in again.stderr
+    skipped = manage(scratch_database, "seed_demo", "--if-empty", "--cases", "5")
+    assert skipped.returncode == 0 and "nothing loaded" in skipped.stdout
+
+    logins = manage(scratch_database, "demo_logins")
+    assert "safezone-demo-2026" in logins.stdout and "crisis.worker1" in logins.stdout
+
+
+def test_seed_demo_refuses_a_bad_date(db):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("seed_demo", "--today", "23.11.2026", "--cases", "1")
