@@ -10,13 +10,10 @@ PY=.venv/bin/python
 started=$(date +%s)
 work=$(mktemp -d -t safezone-test.XXXXXX)
 pgdir=""
-as_pg=()
 
 cleanup() {
-  if [ -n "$pgdir" ] && [ -f "$pgdir/data/postmaster.pid" ]; then
-    "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$pgdir/data" -m immediate -w stop >/dev/null 2>&1 || true
-  fi
-  rm -rf "$work" ${pgdir:+"$pgdir"}
+  if [ -n "$pgdir" ]; then $PY scripts/pgcluster.py stop "$pgdir" || true; fi
+  rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -36,21 +33,22 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
 fi
 
 # --- PostgreSQL server binaries ------------------------------------------------------------------
-find_pg_bin() {
-  local d best=""
-  for d in /usr/lib/postgresql/*/bin; do [ -x "$d/initdb" ] && best="$d"; done
-  echo "$best"
-}
-PG_BIN=$(find_pg_bin)
-if [ -z "$PG_BIN" ] && is_root && command -v apt-get >/dev/null 2>&1; then
+have_pg() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
+if ! have_pg && is_root && command -v apt-get >/dev/null 2>&1; then
   echo "make test: installing the PostgreSQL server (apt-get)..."
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
     || echo "make test: apt-get could not install postgresql"
-  PG_BIN=$(find_pg_bin)
 fi
 
 # Local state of the tests (generated secret key, scratch files) stays out of the user's var/.
 export SAFEZONE_VAR_DIR="$work/var"
+
+echo "== lint (ruff)"
+$PY -m ruff check safezone tests bench scripts
+$PY -m ruff format --check --quiet safezone tests bench scripts || {
+  echo "make test: some files are not formatted; run: .venv/bin/python -m ruff format safezone tests bench scripts"
+  exit 1
+}
 
 echo "== checking that every model change has its migration"
 if ! $PY manage.py makemigrations --check --dry-run >/dev/null; then
@@ -62,25 +60,15 @@ echo "== suite on SQLite"
 DATABASE_URL="sqlite:///$work/safezone.sqlite3" $PY -m pytest -q -p no:cacheprovider --output test-results/sqlite "$@"
 
 echo "== suite on PostgreSQL"
-if [ -z "$PG_BIN" ]; then
+if ! have_pg; then
   message="make test: no PostgreSQL server binaries (initdb) found and none could be installed"
   if [ "${SAFEZONE_REQUIRE_POSTGRES:-0}" = 1 ]; then echo "$message"; exit 1; fi
   echo "$message: the PostgreSQL pass is skipped."
   exit 0
 fi
-# Its own directory under /tmp: the postgres user must reach it, and $work is private.
-pgdir=$(mktemp -d -t safezone-pg.XXXXXX)
-if is_root; then
-  # initdb and postgres refuse to run as root: the cluster belongs to the postgres user.
-  chown postgres "$pgdir"
-  as_pg=(runuser -u postgres --)
-fi
-"${as_pg[@]}" "$PG_BIN/initdb" -D "$pgdir/data" -A trust -U safezone -E UTF8 --no-locale --no-sync >/dev/null
-# A throwaway cluster: durability settings off, listening only on a socket in its own directory.
-"${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
-  -o "-k $pgdir -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-  start >/dev/null
-DATABASE_URL="postgres://safezone@/safezone?host=$pgdir" \
-  $PY -m pytest -q -p no:cacheprovider --output test-results/postgresql "$@"
+cluster=$($PY scripts/pgcluster.py start)
+pgdir=$(sed -n 1p <<<"$cluster")
+pgurl=$(sed -n 2p <<<"$cluster")
+DATABASE_URL="$pgurl" $PY -m pytest -q -p no:cacheprovider --output test-results/postgresql "$@"
 
 echo "== make test passed on SQLite and PostgreSQL in $(( $(date +%s) - started )) s"

@@ -111,16 +111,23 @@ def test_a_role_that_may_not_open_cases_cannot_use_intake(world, client_for):
 
 
 def test_a_refused_edit_changes_nothing(world, client_for):
-    client_for(world.olga).post(f"/cases/{world.case_a.pk}/edit/",
-                                {"status": "closed", "summary": "x", "version": 1})
+    client_for(world.olga).post(f"/cases/{world.case_a.pk}/edit/", {"status": "closed", "summary": "x", "version": 1})
     case = Case.objects.get(pk=world.case_a.pk)
     assert case.status == "open" and case.summary == "Тестовое дело"
 
 
 def test_admin_offers_no_door_to_persons_or_cases():
     registered = {model._meta.label for model in admin.site._registry}
-    personal = {"people.Person", "people.PersonName", "people.Identifier", "people.Relation", "people.Household",
-                "cases.Case", "cases.Participant", "cases.Incident"}
+    personal = {
+        "people.Person",
+        "people.PersonName",
+        "people.Identifier",
+        "people.Relation",
+        "people.Household",
+        "cases.Case",
+        "cases.Participant",
+        "cases.Incident",
+    }
     assert not registered & personal
 
 

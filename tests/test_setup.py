@@ -17,8 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def manage(*args, env=None, timeout=60):
     """Run manage.py in a fresh process with a clean environment plus `env`."""
     base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "SAFEZONE_VAR_DIR"}}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **(env or {})},
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_a_bad_database_url_stops_with_one_clear_line(tmp_path):
@@ -45,7 +51,9 @@ def test_an_unreachable_database_stops_with_one_clear_line_and_no_password(tmp_p
 
 def test_serving_an_unmigrated_database_stops_with_what_to_do(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    result = manage("runserver", "--noreload", "127.0.0.1:0", env={"DATABASE_URL": url, "SAFEZONE_VAR_DIR": str(tmp_path)})
+    result = manage(
+        "runserver", "--noreload", "127.0.0.1:0", env={"DATABASE_URL": url, "SAFEZONE_VAR_DIR": str(tmp_path)}
+    )
     assert result.returncode == 2
     assert "the database is not migrated" in result.stderr and "manage.py migrate" in result.stderr
     assert "Traceback" not in result.stderr
@@ -90,7 +98,18 @@ def test_a_missing_secret_is_generated_once_into_var_and_kept(tmp_path):
 
 def test_secret_debug_and_hosts_come_from_the_environment(tmp_path):
     code = "from django.conf import settings; print(settings.SECRET_KEY, settings.DEBUG, settings.ALLOWED_HOSTS)"
-    result = manage("shell", "-v", "0", "-c", code, env={"SAFEZONE_VAR_DIR": str(tmp_path), "SECRET_KEY": "k" * 60,
-                                              "DEBUG": "1", "ALLOWED_HOSTS": "register.gov35.ru, 10.0.0.5"})
+    result = manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        code,
+        env={
+            "SAFEZONE_VAR_DIR": str(tmp_path),
+            "SECRET_KEY": "k" * 60,
+            "DEBUG": "1",
+            "ALLOWED_HOSTS": "register.gov35.ru, 10.0.0.5",
+        },
+    )
     assert result.stdout.strip() == f"{'k' * 60} True ['register.gov35.ru', '10.0.0.5']"
     assert not (tmp_path / "secret_key").exists()

@@ -35,8 +35,16 @@ def _agency(code, kind, name, seat, served):
 
 
 def _person(surname, first_name, patronymic, sex, year, month=None, day=None, district=None):
-    person = Person(surname=surname, first_name=first_name, patronymic=patronymic, sex=sex,
-                    birth_year=year, birth_month=month, birth_day=day, district=district)
+    person = Person(
+        surname=surname,
+        first_name=first_name,
+        patronymic=patronymic,
+        sex=sex,
+        birth_year=year,
+        birth_month=month,
+        birth_day=day,
+        district=district,
+    )
     person.search_key = person_search_key(person)
     person.save()
     return person
@@ -65,16 +73,25 @@ def build_world() -> SimpleNamespace:
 
     password_hash = make_password(PASSWORD)
     staff = [
-        ("anna", Role.CASEWORKER, w.crisis), ("boris", Role.CASEWORKER, w.crisis),
-        ("sveta", Role.SUPERVISOR, w.crisis), ("petr", Role.POLICE_OFFICER, w.police),
-        ("olga", Role.CASEWORKER, w.social_sokol), ("kira", Role.COORDINATOR, w.kdn),
-        ("alex", Role.ANALYST, w.department), ("dasha", Role.DPO, w.department),
+        ("anna", Role.CASEWORKER, w.crisis),
+        ("boris", Role.CASEWORKER, w.crisis),
+        ("sveta", Role.SUPERVISOR, w.crisis),
+        ("petr", Role.POLICE_OFFICER, w.police),
+        ("olga", Role.CASEWORKER, w.social_sokol),
+        ("kira", Role.COORDINATOR, w.kdn),
+        ("alex", Role.ANALYST, w.department),
+        ("dasha", Role.DPO, w.department),
         ("root", Role.ADMINISTRATOR, w.department),
     ]
     for username, role, agency in staff:
-        user = User.objects.create(username=username, password=password_hash, first_name=username.title(),
-                                   last_name="Тестова", is_staff=username == "root",
-                                   is_superuser=username == "root")
+        user = User.objects.create(
+            username=username,
+            password=password_hash,
+            first_name=username.title(),
+            last_name="Тестова",
+            is_staff=username == "root",
+            is_superuser=username == "root",
+        )
         Membership.objects.create(user=user, agency=agency, role=role)
         setattr(w, username, user)
     w.nemo = User.objects.create(username="nemo", password=password_hash)
@@ -91,30 +108,82 @@ def build_world() -> SimpleNamespace:
     Relation.objects.create(person=w.elena, relative=w.maria, kind="other")
 
     def case(kind, agency, worker, district, opened, people):
-        c = Case.objects.create(kind=kind, owner_agency=agency, owner_worker=worker, district=district,
-                                opened_on=opened, summary="Тестовое дело", created_by=worker)
+        c = Case.objects.create(
+            kind=kind,
+            owner_agency=agency,
+            owner_worker=worker,
+            district=district,
+            opened_on=opened,
+            summary="Тестовое дело",
+            created_by=worker,
+        )
         for person, role in people:
             Participant.objects.create(case=c, person=person, role=role)
         return c
 
-    w.case_a = case("dv", w.crisis, w.anna, vologda, TODAY - dt.timedelta(days=40),
-                    [(w.maria, "victim"), (w.ivan, "perpetrator"), (w.sasha, "child")])
+    w.case_a = case(
+        "dv",
+        w.crisis,
+        w.anna,
+        vologda,
+        TODAY - dt.timedelta(days=40),
+        [(w.maria, "victim"), (w.ivan, "perpetrator"), (w.sasha, "child")],
+    )
     w.case_b = case("dv", w.crisis, w.boris, vologda, TODAY - dt.timedelta(days=10), [(w.elena, "victim")])
-    w.case_c = case("child", w.social_sokol, w.olga, sokolsky, TODAY - dt.timedelta(days=100),
-                    [(w.petya, "child"), (w.olesya, "caregiver")])
+    w.case_c = case(
+        "child",
+        w.social_sokol,
+        w.olga,
+        sokolsky,
+        TODAY - dt.timedelta(days=100),
+        [(w.petya, "child"), (w.olesya, "caregiver")],
+    )
     w.case_d = case("dv", w.police, w.petr, vologda, TODAY - dt.timedelta(days=5), [(w.maria, "victim")])
-    incident = Incident.objects.create(case=w.case_a, occurred_on=TODAY - dt.timedelta(days=41), place="home",
-                                       district=vologda, reported_to_police=True, victim=w.maria,
-                                       alleged_perpetrator=w.ivan, created_by=w.anna)
+    incident = Incident.objects.create(
+        case=w.case_a,
+        occurred_on=TODAY - dt.timedelta(days=41),
+        place="home",
+        district=vologda,
+        reported_to_police=True,
+        victim=w.maria,
+        alleged_perpetrator=w.ivan,
+        created_by=w.anna,
+    )
     IncidentForm.objects.create(incident=incident, form=ViolenceForm.objects.get(code="physical"))
     w.incident_a = incident
     return w
 
 
 NAMES = [
-    "vologda", "sokolsky", "region", "crisis", "police", "social_sokol", "kdn", "department",
-    "anna", "boris", "sveta", "petr", "olga", "kira", "alex", "dasha", "root", "nemo",
-    "maria", "ivan", "sasha", "elena", "petya", "olesya", "case_a", "case_b", "case_c", "case_d", "incident_a",
+    "vologda",
+    "sokolsky",
+    "region",
+    "crisis",
+    "police",
+    "social_sokol",
+    "kdn",
+    "department",
+    "anna",
+    "boris",
+    "sveta",
+    "petr",
+    "olga",
+    "kira",
+    "alex",
+    "dasha",
+    "root",
+    "nemo",
+    "maria",
+    "ivan",
+    "sasha",
+    "elena",
+    "petya",
+    "olesya",
+    "case_a",
+    "case_b",
+    "case_c",
+    "case_d",
+    "incident_a",
 ]
 
 

@@ -55,8 +55,14 @@ class RolePolicy:
 
 _CASE_WORK = frozenset(
     {
-        Action.LIST_CASES, Action.VIEW_CASE, Action.OPEN_CASE, Action.EDIT_CASE, Action.ADD_INCIDENT,
-        Action.VIEW_PERSON, Action.SEARCH_PERSONS, Action.CREATE_PERSON,
+        Action.LIST_CASES,
+        Action.VIEW_CASE,
+        Action.OPEN_CASE,
+        Action.EDIT_CASE,
+        Action.ADD_INCIDENT,
+        Action.VIEW_PERSON,
+        Action.SEARCH_PERSONS,
+        Action.CREATE_PERSON,
     }
 )
 _READ_ONLY = frozenset({Action.LIST_CASES, Action.VIEW_CASE, Action.VIEW_PERSON})

@@ -37,21 +37,30 @@ def authorize(*, user, action: str, purpose: str, obj=None, request=None, extra:
     return decision
 
 
-def authorize_for_agency(*, user, action: str, purpose: str, agency, request=None, extra: dict | None = None) -> Decision:
+def authorize_for_agency(
+    *, user, action: str, purpose: str, agency, request=None, extra: dict | None = None
+) -> Decision:
     """Like authorize, for an action taken on behalf of an agency rather than on a record."""
     decision = decide_for_agency(user, action, purpose, agency)
     audit_record(
-        actor=user, action=action, request=request, purpose=purpose,
-        decision="allow" if decision.allowed else "deny", rule=decision.rule,
-        object_type="agency", object_id=agency.pk, extra=extra,
+        actor=user,
+        action=action,
+        request=request,
+        purpose=purpose,
+        decision="allow" if decision.allowed else "deny",
+        rule=decision.rule,
+        object_type="agency",
+        object_id=agency.pk,
+        extra=extra,
     )
     if not decision.allowed:
         raise AccessDenied(decision)
     return decision
 
 
-def record_list_read(*, user, action: str, purpose: str, object_type: str, ids: list, request=None,
-                     extra: dict | None = None) -> None:
+def record_list_read(
+    *, user, action: str, purpose: str, object_type: str, ids: list, request=None, extra: dict | None = None
+) -> None:
     """Record that a list showed these records to the user, and which grants let it through."""
     grants = grants_for(user, action, purpose)
     audit_record(

@@ -20,5 +20,9 @@ def _logged_out(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
     # Only the username tried, never the password.
-    audit_record(actor=None, action="auth.login_failed", request=request,
-                 extra={"username": str(credentials.get("username", ""))[:150]})
+    audit_record(
+        actor=None,
+        action="auth.login_failed",
+        request=request,
+        extra={"username": str(credentials.get("username", ""))[:150]},
+    )

@@ -7,15 +7,30 @@ from safezone.directory.models import Agency
 from .models import Membership, User
 
 
-def user_create(*, username: str, password: str | None, first_name: str = "", last_name: str = "",
-                patronymic: str = "", email: str = "", is_demo: bool = False, validate: bool = True,
-                password_hash: str | None = None) -> User:
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    first_name: str = "",
+    last_name: str = "",
+    patronymic: str = "",
+    email: str = "",
+    is_demo: bool = False,
+    validate: bool = True,
+    password_hash: str | None = None,
+) -> User:
     """Create a user; the password must pass the configured validators.
 
     `password_hash` (from make_password) lets many accounts share one slow hashing step.
     """
-    user = User(username=username, first_name=first_name, last_name=last_name, patronymic=patronymic,
-                email=email, is_demo=is_demo)
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        patronymic=patronymic,
+        email=email,
+        is_demo=is_demo,
+    )
     if password_hash is not None:
         user.password = password_hash
     elif password is None:

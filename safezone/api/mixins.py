@@ -9,7 +9,9 @@ from safezone.access.policy import Purpose
 from safezone.access.services import NOT_FOUND_MESSAGE, AccessDenied, record_list_read
 
 PURPOSE_PARAMETER = OpenApiParameter(
-    "purpose", OpenApiTypes.STR, enum=Purpose.values,
+    "purpose",
+    OpenApiTypes.STR,
+    enum=Purpose.values,
     description="Why the data is read; the caller's roles must allow it (default: case_work).",
 )
 
@@ -30,8 +32,13 @@ class GuardedReadMixin:
         page = super().paginate_queryset(queryset)
         rows = page if page is not None else list(queryset)
         record_list_read(
-            user=self.request.user, action=self.list_action, purpose=self.purpose(), object_type=self.object_type,
-            ids=[row.pk for row in rows], request=self.request, extra={"api": True},
+            user=self.request.user,
+            action=self.list_action,
+            purpose=self.purpose(),
+            object_type=self.object_type,
+            ids=[row.pk for row in rows],
+            request=self.request,
+            extra={"api": True},
         )
         return page
 

@@ -33,8 +33,12 @@ class AuditEvent(models.Model):
     seq = models.BigIntegerField(_("number"), primary_key=True)
     occurred_at = models.DateTimeField(_("time"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     actor_username = models.CharField(_("username"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=64, db_index=True)
@@ -60,6 +64,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "occurred_at"]),
         ]
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("audit events are append-only")
@@ -67,6 +74,3 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit events are append-only")
-
-    def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

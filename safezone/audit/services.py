@@ -19,7 +19,7 @@ def _payload(event: AuditEvent) -> bytes:
     """The bytes an event's hash covers: every field but the hash itself."""
     data = {
         "seq": event.seq,
-        "occurred_at": event.occurred_at.astimezone(dt.timezone.utc).isoformat(timespec="microseconds"),
+        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor": event.actor_id,
         "actor_username": event.actor_username,
         "action": event.action,
@@ -47,8 +47,18 @@ def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def audit_record(*, actor, action: str, request=None, purpose: str = "", decision: str = "", rule: str = "",
-                 object_type: str = "", object_id="", extra: dict | None = None) -> AuditEvent:
+def audit_record(
+    *,
+    actor,
+    action: str,
+    request=None,
+    purpose: str = "",
+    decision: str = "",
+    rule: str = "",
+    object_type: str = "",
+    object_id="",
+    extra: dict | None = None,
+) -> AuditEvent:
     """Append one event to the chain; returns it. Raises if it cannot be written (no trace, no read)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():

@@ -26,8 +26,16 @@ class IncidentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Incident
-        fields = ["id", "occurred_on", "place", "district", "forms", "reported_to_police", "victim",
-                  "alleged_perpetrator"]
+        fields = [
+            "id",
+            "occurred_on",
+            "place",
+            "district",
+            "forms",
+            "reported_to_police",
+            "victim",
+            "alleged_perpetrator",
+        ]
 
 
 class CaseSerializer(serializers.ModelSerializer):

@@ -25,11 +25,15 @@ class CaseFilter(django_filters.FilterSet):
         label=_("Worker"), field_name="owner_worker", queryset=User.objects.filter(memberships__isnull=False).distinct()
     )
     opened_from = django_filters.DateFilter(
-        label=_("Opened from"), field_name="opened_on", lookup_expr="gte",
+        label=_("Opened from"),
+        field_name="opened_on",
+        lookup_expr="gte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     opened_to = django_filters.DateFilter(
-        label=_("Opened to"), field_name="opened_on", lookup_expr="lte",
+        label=_("Opened to"),
+        field_name="opened_on",
+        lookup_expr="lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
@@ -44,6 +48,6 @@ class CaseFilter(django_filters.FilterSet):
             self.filters["agency"].queryset = Agency.objects.filter(
                 pk__in=visible_cases.values("owner_agency")
             ).order_by("name_ru")
-            self.filters["worker"].queryset = User.objects.filter(
-                pk__in=visible_cases.values("owner_worker")
-            ).order_by("last_name", "first_name")
+            self.filters["worker"].queryset = User.objects.filter(pk__in=visible_cases.values("owner_worker")).order_by(
+                "last_name", "first_name"
+            )

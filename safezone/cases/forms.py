@@ -32,11 +32,15 @@ class IncidentFields(forms.Form):
     place = forms.ChoiceField(label=_("Place"), choices=Incident.Place.choices)
     place_detail = forms.CharField(label=_("Place, in words"), required=False, max_length=200)
     incident_district = forms.ModelChoiceField(
-        label=_("District of the incident"), queryset=_districts(), required=False,
+        label=_("District of the incident"),
+        queryset=_districts(),
+        required=False,
         help_text=_("Leave empty if it is the district of the case."),
     )
     violence_forms = forms.ModelMultipleChoiceField(
-        label=_("Forms of violence"), queryset=ViolenceForm.objects.all(), widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        label=_("Forms of violence"),
+        queryset=ViolenceForm.objects.all(),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         error_messages={"required": _("Tick at least one form of violence.")},
     )
     reported_to_police = forms.BooleanField(label=_("Reported to police"), required=False)
@@ -52,9 +56,14 @@ class IncidentFields(forms.Form):
     def incident_data(self) -> IncidentData:
         d = self.cleaned_data
         return IncidentData(
-            occurred_on=d["occurred_on"], place=d["place"], place_detail=d["place_detail"],
-            district=d["incident_district"], forms=list(d["violence_forms"]), reported_to_police=d["reported_to_police"],
-            police_reference=d["police_reference"], description=d["description"],
+            occurred_on=d["occurred_on"],
+            place=d["place"],
+            place_detail=d["place_detail"],
+            district=d["incident_district"],
+            forms=list(d["violence_forms"]),
+            reported_to_police=d["reported_to_police"],
+            police_reference=d["police_reference"],
+            description=d["description"],
         )
 
 
@@ -62,8 +71,19 @@ class IntakeForm(IncidentFields):
     """Intake: the person (found or new), the case, and its first incident, on one page."""
 
     field_order = [
-        "agency", "existing_person", "surname", "first_name", "patronymic", "sex", "birth_date", "person_district",
-        "snils", "kind", "role", "district", "summary",
+        "agency",
+        "existing_person",
+        "surname",
+        "first_name",
+        "patronymic",
+        "sex",
+        "birth_date",
+        "person_district",
+        "snils",
+        "kind",
+        "role",
+        "district",
+        "summary",
     ]
 
     agency = forms.ModelChoiceField(label=_("On behalf of"), queryset=Agency.objects.none(), empty_label=None)
@@ -73,14 +93,17 @@ class IntakeForm(IncidentFields):
     patronymic = forms.CharField(label=_("Patronymic"), max_length=100, required=False)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
     birth_date = forms.CharField(
-        label=_("Date of birth"), required=False, max_length=10,
+        label=_("Date of birth"),
+        required=False,
+        max_length=10,
         help_text=_("Year only, month and year, or the full date: 1985, 03.1985, 12.03.1985."),
     )
     person_district = forms.ModelChoiceField(label=_("District of residence"), queryset=_districts(), required=False)
     snils = forms.CharField(label=_("SNILS"), required=False, max_length=20)
     kind = forms.ChoiceField(label=_("Kind of case"), choices=Case.Kind.choices)
     role = forms.ChoiceField(
-        label=_("The person is"), choices=[(r, l) for r, l in Participant.Role.choices if r != "witness"]
+        label=_("The person is"),
+        choices=[(role, label) for role, label in Participant.Role.choices if role != "witness"],
     )
     district = forms.ModelChoiceField(label=_("District of the case"), queryset=_districts())
     summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -95,7 +118,6 @@ class IntakeForm(IncidentFields):
         seats = [a.district for a in agencies if a.district.level == Territory.Level.DISTRICT]
         if seats:
             self.fields["district"].initial = seats[0].pk
-
 
     def clean_birth_date(self):
         text = self.cleaned_data["birth_date"].strip()
@@ -120,13 +142,23 @@ class IntakeForm(IncidentFields):
         new_person = None
         if not d.get("existing_person"):
             new_person = NewPerson(
-                surname=d["surname"], first_name=d["first_name"], patronymic=d["patronymic"], sex=d["sex"],
-                birth=d["birth_date"], district=d["person_district"] or d["district"], snils=d["snils"],
+                surname=d["surname"],
+                first_name=d["first_name"],
+                patronymic=d["patronymic"],
+                sex=d["sex"],
+                birth=d["birth_date"],
+                district=d["person_district"] or d["district"],
+                snils=d["snils"],
             )
         return Intake(
-            agency=d["agency"], kind=d["kind"], district=d["district"], role=d["role"],
-            incident=self.incident_data(), existing_person_id=d.get("existing_person"),
-            new_person=new_person, summary=d["summary"],
+            agency=d["agency"],
+            kind=d["kind"],
+            district=d["district"],
+            role=d["role"],
+            incident=self.incident_data(),
+            existing_person_id=d.get("existing_person"),
+            new_person=new_person,
+            summary=d["summary"],
         )
 
 

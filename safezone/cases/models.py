@@ -41,19 +41,30 @@ class Case(models.Model):
         "directory.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="owned_cases"
     )
     owner_worker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("worker"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="owned_cases",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("worker"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_cases",
     )
     district = models.ForeignKey(
-        "directory.Territory", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+",
+        "directory.Territory",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        related_name="+",
         limit_choices_to={"level": "district"},
     )
     opened_on = models.DateField(_("opened"))
     closed_on = models.DateField(_("closed"), null=True, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -79,13 +90,13 @@ class Case(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.reference} {self.get_kind_display()}"
+
     @property
     def reference(self) -> str:
         """How people refer to the case: year opened and number, e.g. 2026-000123."""
         return f"{self.opened_on:%Y}-{self.pk:06d}" if self.pk else ""
-
-    def __str__(self) -> str:
-        return f"{self.reference} {self.get_kind_display()}"
 
 
 class Participant(models.Model):
@@ -110,6 +121,9 @@ class Participant(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "person", "role"], name="participant_unique_role")]
         indexes = [models.Index(fields=["person", "case"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} #{self.person_id} in case #{self.case_id}"
+
 
 class Incident(models.Model):
     """One event of violence or exploitation recorded on a case."""
@@ -128,7 +142,10 @@ class Incident(models.Model):
     place = models.CharField(_("place"), max_length=16, choices=Place.choices)
     place_detail = models.CharField(_("place, in words"), max_length=200, blank=True)
     district = models.ForeignKey(
-        "directory.Territory", verbose_name=_("district"), on_delete=models.PROTECT, related_name="+",
+        "directory.Territory",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        related_name="+",
         limit_choices_to={"level": "district"},
     )
     forms = models.ManyToManyField(ViolenceForm, through="IncidentForm", verbose_name=_("forms of violence"))
@@ -136,15 +153,23 @@ class Incident(models.Model):
         "people.Person", verbose_name=_("victim"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     alleged_perpetrator = models.ForeignKey(
-        "people.Person", verbose_name=_("alleged perpetrator"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "people.Person",
+        verbose_name=_("alleged perpetrator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     reported_to_police = models.BooleanField(_("reported to police"), default=False)
     police_reference = models.CharField(_("police record number"), max_length=64, blank=True)
     description = models.TextField(_("what happened"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     history = HistoricalRecords()
@@ -154,6 +179,9 @@ class Incident(models.Model):
         verbose_name_plural = _("incidents")
         ordering = ["-occurred_on", "-id"]
         indexes = [models.Index(fields=["case", "occurred_on"]), models.Index(fields=["district", "occurred_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on:%d.%m.%Y} {self.get_place_display()}"
 
 
 class IncidentForm(models.Model):
@@ -165,3 +193,6 @@ class IncidentForm(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["incident", "form"], name="incident_form_unique")]
+
+    def __str__(self) -> str:
+        return f"incident #{self.incident_id}: {self.form_id}"

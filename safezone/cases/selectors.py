@@ -40,8 +40,9 @@ class CaseList:
     page: Page
 
 
-def case_list(user, *, purpose: str, params, page_number=None, request=None, only_mine: bool = False,
-              open_only: bool = False) -> CaseList:
+def case_list(
+    user, *, purpose: str, params, page_number=None, request=None, only_mine: bool = False, open_only: bool = False
+) -> CaseList:
     """A page of the cases the user may see, filtered; the page shown is audited."""
     visible = cases_visible_to(user, purpose=purpose)
     base = visible
@@ -53,10 +54,18 @@ def case_list(user, *, purpose: str, params, page_number=None, request=None, onl
     rows = filterset.qs if filterset.is_valid() else base.none()
     page = page_of(_with_headline(rows.order_by("-opened_on", "-pk")), page_number)
     record_list_read(
-        user=user, action=Action.LIST_CASES, purpose=purpose, object_type="case",
-        ids=[c.pk for c in page], request=request,
-        extra={"filters": {k: str(v) for k, v in (filterset.form.cleaned_data if filterset.is_valid() else {}).items() if v},
-               "page": page.number},
+        user=user,
+        action=Action.LIST_CASES,
+        purpose=purpose,
+        object_type="case",
+        ids=[c.pk for c in page],
+        request=request,
+        extra={
+            "filters": {
+                k: str(v) for k, v in (filterset.form.cleaned_data if filterset.is_valid() else {}).items() if v
+            },
+            "page": page.number,
+        },
     )
     return CaseList(filterset=filterset, page=page)
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safezone.access.policy import Action
-from safezone.common.bulk import insert_with_history
 from safezone.access.services import authorize, authorize_for_agency
 from safezone.audit.services import audit_record
+from safezone.common.bulk import insert_with_history
 from safezone.people.dates import PartialDate
 from safezone.people.models import Person
 from safezone.people.services import person_create
@@ -22,16 +22,34 @@ from .models import Case, Incident, IncidentForm, Participant, ViolenceForm
 class ConcurrentEditError(Exception):
     """Someone else changed the record since the form was opened."""
 
-    message = _("Someone else changed this case while you were editing it. Reload the page and apply your change again.")
+    message = _(
+        "Someone else changed this case while you were editing it. Reload the page and apply your change again."
+    )
 
 
-def case_open(*, actor, agency, purpose: str, kind: str, district, person: Person, role: str,
-              summary: str = "", opened_on: dt.date | None = None, request=None) -> Case:
+def case_open(
+    *,
+    actor,
+    agency,
+    purpose: str,
+    kind: str,
+    district,
+    person: Person,
+    role: str,
+    summary: str = "",
+    opened_on: dt.date | None = None,
+    request=None,
+) -> Case:
     """Open a case owned by `agency` and worked by `actor`, with its first participant."""
     authorize_for_agency(user=actor, action=Action.OPEN_CASE, purpose=purpose, agency=agency, request=request)
     case = Case(
-        kind=kind, owner_agency=agency, owner_worker=actor, district=district,
-        opened_on=opened_on or timezone.localdate(), summary=summary.strip(), created_by=actor,
+        kind=kind,
+        owner_agency=agency,
+        owner_worker=actor,
+        district=district,
+        opened_on=opened_on or timezone.localdate(),
+        summary=summary.strip(),
+        created_by=actor,
     )
     case._history_user = actor
     with transaction.atomic():
@@ -39,8 +57,15 @@ def case_open(*, actor, agency, purpose: str, kind: str, district, person: Perso
         participant = Participant(case=case, person=person, role=role)
         participant._history_user = actor
         participant.save()
-        audit_record(actor=actor, action="case.opened", request=request, purpose=purpose, object_type="case",
-                     object_id=case.pk, extra={"person": person.pk, "role": role})
+        audit_record(
+            actor=actor,
+            action="case.opened",
+            request=request,
+            purpose=purpose,
+            object_type="case",
+            object_id=case.pk,
+            extra={"person": person.pk, "role": role},
+        )
     return case
 
 
@@ -72,10 +97,17 @@ def incident_add(*, actor, case: Case, purpose: str, data: IncidentData, request
         if person is not None and person.pk not in participant_ids:
             raise ValidationError({name: _("This person does not take part in the case.")})
     incident = Incident(
-        case=case, occurred_on=data.occurred_on, place=data.place, place_detail=data.place_detail.strip(),
-        district=data.district, reported_to_police=data.reported_to_police,
-        police_reference=data.police_reference.strip(), description=data.description.strip(),
-        victim=data.victim, alleged_perpetrator=data.alleged_perpetrator, created_by=actor,
+        case=case,
+        occurred_on=data.occurred_on,
+        place=data.place,
+        place_detail=data.place_detail.strip(),
+        district=data.district,
+        reported_to_police=data.reported_to_police,
+        police_reference=data.police_reference.strip(),
+        description=data.description.strip(),
+        victim=data.victim,
+        alleged_perpetrator=data.alleged_perpetrator,
+        created_by=actor,
     )
     incident._history_user = actor
     with transaction.atomic():
@@ -87,8 +119,9 @@ def incident_add(*, actor, case: Case, purpose: str, data: IncidentData, request
     return incident
 
 
-def case_update(*, actor, case_id: int, expected_version: int, purpose: str, status: str, summary: str,
-                request=None) -> Case:
+def case_update(
+    *, actor, case_id: int, expected_version: int, purpose: str, status: str, summary: str, request=None
+) -> Case:
     """Change a case's status and summary, unless someone changed it since `expected_version`."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
@@ -144,13 +177,28 @@ def intake_submit(*, actor, intake: Intake, purpose: str, request=None) -> Case:
         else:
             new = intake.new_person
             person = person_create(
-                actor=actor, agency=intake.agency, purpose=purpose, surname=new.surname,
-                first_name=new.first_name, patronymic=new.patronymic, sex=new.sex, birth=new.birth,
-                district=new.district, identifiers=[("snils", new.snils)] if new.snils else [], request=request,
+                actor=actor,
+                agency=intake.agency,
+                purpose=purpose,
+                surname=new.surname,
+                first_name=new.first_name,
+                patronymic=new.patronymic,
+                sex=new.sex,
+                birth=new.birth,
+                district=new.district,
+                identifiers=[("snils", new.snils)] if new.snils else [],
+                request=request,
             )
         case = case_open(
-            actor=actor, agency=intake.agency, purpose=purpose, kind=intake.kind, district=intake.district,
-            person=person, role=intake.role, summary=intake.summary, request=request,
+            actor=actor,
+            agency=intake.agency,
+            purpose=purpose,
+            kind=intake.kind,
+            district=intake.district,
+            person=person,
+            role=intake.role,
+            summary=intake.summary,
+            request=request,
         )
         incident = intake.incident
         if intake.role == Participant.Role.VICTIM or intake.role == Participant.Role.CHILD:

@@ -40,8 +40,13 @@ def my_work(request):
     """My open cases."""
     purpose = chosen_purpose(request, Action.LIST_CASES)
     result = case_list(
-        request.user, purpose=purpose, params=request.GET, page_number=request.GET.get("page"), request=request,
-        only_mine=True, open_only=True,
+        request.user,
+        purpose=purpose,
+        params=request.GET,
+        page_number=request.GET.get("page"),
+        request=request,
+        only_mine=True,
+        open_only=True,
     )
     context = _list_context(request, result, purpose)
     template = "cases/_case_table.html" if _is_htmx(request) else "cases/my_work.html"
@@ -52,8 +57,9 @@ def my_work(request):
 def case_list_view(request):
     """All cases the user may see, with filters and pages."""
     purpose = chosen_purpose(request, Action.LIST_CASES)
-    result = case_list(request.user, purpose=purpose, params=request.GET, page_number=request.GET.get("page"),
-                       request=request)
+    result = case_list(
+        request.user, purpose=purpose, params=request.GET, page_number=request.GET.get("page"), request=request
+    )
     context = _list_context(request, result, purpose)
     template = "cases/_case_table.html" if _is_htmx(request) else "cases/case_list.html"
     return render(request, template, context)
@@ -92,9 +98,13 @@ def case_edit(request, pk: int):
         return redirect("cases:detail", pk=pk)
     try:
         case_update(
-            actor=request.user, case_id=pk, expected_version=form.cleaned_data["version"],
-            purpose=purpose, status=form.cleaned_data["status"],
-            summary=form.cleaned_data["summary"], request=request,
+            actor=request.user,
+            case_id=pk,
+            expected_version=form.cleaned_data["version"],
+            purpose=purpose,
+            status=form.cleaned_data["status"],
+            summary=form.cleaned_data["summary"],
+            request=request,
         )
     except ConcurrentEditError as exc:
         messages.error(request, exc.message)
@@ -159,7 +169,8 @@ def intake_person_search(request):
     year = next((part for part in birth.replace("-", ".").split(".") if len(part) == 4 and part.isdigit()), None)
     results = []
     if len(query.strip()) >= 2:
-        results = person_search(request.user, query=query, birth_year=int(year) if year else None,
-                                purpose=Purpose.INTAKE, request=request)
+        results = person_search(
+            request.user, query=query, birth_year=int(year) if year else None, purpose=Purpose.INTAKE, request=request
+        )
     chosen = request.GET.get("existing_person", "")
     return render(request, "cases/_person_candidates.html", {"results": results, "query": query, "chosen": chosen})

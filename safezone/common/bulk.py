@@ -2,7 +2,8 @@
 
 Django's bulk_create compiles every value through the ORM, and simple-history's bulk path
 builds a second model instance per row; at a million cases that is hours. This writes the
-same rows with executemany after reserving primary keys, so the caller gets `obj.pk` set.
+same rows with executemany (COPY on PostgreSQL) after reserving primary keys, so the caller
+gets `obj.pk` set.
 Only the column types the register uses are converted; anything else is refused loudly.
 """
 
@@ -28,8 +29,17 @@ def _converter(field: models.Field):
         return datetime_value
     if isinstance(field, models.DateField):
         return lambda v: None if v is None else connection.ops.adapt_datefield_value(v)
-    if isinstance(field, (models.CharField, models.TextField, models.IntegerField, models.BooleanField,
-                          models.ForeignKey, models.AutoField)):
+    if isinstance(
+        field,
+        (
+            models.CharField,
+            models.TextField,
+            models.IntegerField,
+            models.BooleanField,
+            models.ForeignKey,
+            models.AutoField,
+        ),
+    ):
         return lambda v: v
     raise TypeError(f"fast insert does not handle {field.__class__.__name__} ({field.model.__name__}.{field.name})")
 
@@ -42,7 +52,7 @@ def reserve_ids(model, count: int) -> list[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
             )
             return [row[0] for row in cursor.fetchall()]
         # SQLite: the caller's transaction holds the write lock, so nobody takes these meanwhile.
@@ -55,11 +65,18 @@ def reserve_ids(model, count: int) -> list[int]:
 
 def _insert(table: str, columns: list[str], rows: list[tuple]) -> None:
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    if connection.vendor == "postgresql":
+        # COPY is PostgreSQL's bulk path: several times faster than row-by-row INSERTs.
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
     marks = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({marks})"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[start:start + BATCH])
+            cursor.executemany(sql, rows[start : start + BATCH])
 
 
 def insert_with_history(model, objs: list, *, now: dt.datetime | None = None) -> list:
@@ -77,8 +94,11 @@ def insert_with_history(model, objs: list, *, now: dt.datetime | None = None) ->
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
                 setattr(obj, f.attname, now)
     convert = [_converter(f) for f in fields]
-    _insert(model._meta.db_table, [f.column for f in fields],
-            [tuple(c(getattr(obj, f.attname)) for c, f in zip(convert, fields)) for obj in objs])
+    _insert(
+        model._meta.db_table,
+        [f.column for f in fields],
+        [tuple(c(getattr(obj, f.attname)) for c, f in zip(convert, fields)) for obj in objs],
+    )
 
     history = getattr(model, "history", None)
     if history is not None:
@@ -89,7 +109,9 @@ def insert_with_history(model, objs: list, *, now: dt.datetime | None = None) ->
         _insert(
             hmodel._meta.db_table,
             [f.column for f in tracked] + ["history_date", "history_type", "history_change_reason", "history_user_id"],
-            [tuple(c(getattr(obj, f.attname)) for c, f in zip(hconvert, tracked)) + (stamp, "+", None, None)
-             for obj in objs],
+            [
+                tuple(c(getattr(obj, f.attname)) for c, f in zip(hconvert, tracked)) + (stamp, "+", None, None)
+                for obj in objs
+            ],
         )
     return objs

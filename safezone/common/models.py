@@ -14,11 +14,11 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         if (get_language() or "ru").startswith("en") and self.name_en:
             return self.name_en
         return self.name_ru
-
-    def __str__(self) -> str:
-        return self.name

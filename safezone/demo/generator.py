@@ -17,8 +17,7 @@ from safezone.people.validators import inn_checksum, snils_checksum
 from . import region
 from .names import FEMALE_FIRST, MALE_FIRST, WeightedPool, patronymic, surname_pair
 
-CASE_WORK_ROLES = {Role.CASEWORKER, Role.SUPERVISOR, Role.POLICE_OFFICER, Role.HELPLINE_OPERATOR,
-                   Role.SCHOOL_PEDAGOGUE}
+CASE_WORK_ROLES = {Role.CASEWORKER, Role.SUPERVISOR, Role.POLICE_OFFICER, Role.HELPLINE_OPERATOR, Role.SCHOOL_PEDAGOGUE}
 YEARS_BACK = 3
 
 
@@ -178,16 +177,30 @@ class DemoGenerator:
         first = f"{self.rng.randrange(1_002_000, 999_999_999):09d}"
         return f"{first}{snils_checksum(first):02d}"
 
-    def _person(self, *, sex: str, age: int, district: str, agency: str, surname: tuple[str, str] | None = None,
-                father: str | None = None, partial_share: float = 0.15) -> PersonRec:
+    def _person(
+        self,
+        *,
+        sex: str,
+        age: int,
+        district: str,
+        agency: str,
+        surname: tuple[str, str] | None = None,
+        father: str | None = None,
+        partial_share: float = 0.15,
+    ) -> PersonRec:
         rng = self.rng
         male_form, female_form = surname or surname_pair(rng)
         female = sex == "F"
         first = (FEMALE_FIRST if female else MALE_FIRST).draw(rng)
         person = PersonRec(
-            key=self.next_key, surname=female_form if female else male_form, first_name=first,
-            patronymic=patronymic(father or MALE_FIRST.draw(rng), female), sex=sex,
-            birth=self._birth(age, partial_share), district=district, agency=agency,
+            key=self.next_key,
+            surname=female_form if female else male_form,
+            first_name=first,
+            patronymic=patronymic(father or MALE_FIRST.draw(rng), female),
+            sex=sex,
+            birth=self._birth(age, partial_share),
+            district=district,
+            agency=agency,
         )
         self.next_key += 1
         if rng.random() < 0.6:
@@ -196,7 +209,9 @@ class DemoGenerator:
             person.identifiers.append(("passport", f"19{rng.randrange(0, 25):02d}{rng.randrange(1, 999_999):06d}"))
         if age < 14 and rng.random() < 0.5:
             roman = rng.choice(["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"])
-            person.identifiers.append(("birth_certificate", f"{roman}-{rng.choice(_CERT_LETTERS)} {rng.randrange(1, 999_999):06d}"))
+            person.identifiers.append(
+                ("birth_certificate", f"{roman}-{rng.choice(_CERT_LETTERS)} {rng.randrange(1, 999_999):06d}")
+            )
         if age >= 18 and rng.random() < 0.05:
             first_ten = f"35{rng.randrange(0, 99_999_999):08d}"
             person.identifiers.append(("inn", first_ten + inn_checksum(first_ten)))
@@ -205,7 +220,8 @@ class DemoGenerator:
     # --- cases ------------------------------------------------------------------------
     def _owner(self, kind: str, district: str) -> tuple[str, str]:
         options = [
-            (code, weight, workers) for code, served, weight, workers in self._owners[kind]
+            (code, weight, workers)
+            for code, served, weight, workers in self._owners[kind]
             if served == region.ALL or district in served
         ]
         code, _weight, workers = self.rng.choices(options, weights=[o[1] for o in options])[0]
@@ -217,7 +233,9 @@ class DemoGenerator:
         days_ago = int(YEARS_BACK * 365 * rng.random() ** 1.3)
         opened = self.today - dt.timedelta(days=days_ago)
         r = rng.random()
-        closed_share, monitoring_share = (0.8, 0.1) if days_ago > 365 else (0.5, 0.2) if days_ago > 180 else (0.15, 0.15)
+        closed_share, monitoring_share = (
+            (0.8, 0.1) if days_ago > 365 else (0.5, 0.2) if days_ago > 180 else (0.15, 0.15)
+        )
         if r < closed_share:
             closed = opened + dt.timedelta(days=rng.randrange(0, max(1, min(days_ago, 300)) + 1))
             return opened, "closed", min(closed, self.today)
@@ -225,25 +243,40 @@ class DemoGenerator:
             return opened, "monitoring", None
         return opened, "open", None
 
-    def _incidents(self, kind: str, district: str, opened: dt.date, closed: dt.date | None,
-                   victim: int | None, perpetrator: int | None) -> list[IncidentRec]:
+    def _incidents(
+        self,
+        kind: str,
+        district: str,
+        opened: dt.date,
+        closed: dt.date | None,
+        victim: int | None,
+        perpetrator: int | None,
+    ) -> list[IncidentRec]:
         rng = self.rng
         count = rng.choices([1, 2, 3, 4], weights=[55, 25, 12, 8])[0]
         end = closed or self.today
         span = max(0, (end - opened).days)
         incidents = []
         for i in range(count):
-            occurred = opened - dt.timedelta(days=rng.randrange(0, 15)) if i == 0 else opened + dt.timedelta(
-                days=rng.randrange(0, span + 1))
+            occurred = (
+                opened - dt.timedelta(days=rng.randrange(0, 15))
+                if i == 0
+                else opened + dt.timedelta(days=rng.randrange(0, span + 1))
+            )
             forms = [f for f, p in _FORMS[kind].items() if rng.random() < p] or [next(iter(_FORMS[kind]))]
             reported = rng.random() < _POLICE[kind]
-            incidents.append(IncidentRec(
-                occurred_on=min(occurred, self.today), place=_weighted(rng, _PLACES[kind]),
-                district=district if rng.random() < 0.92 else self.district_pool.draw(rng), forms=forms,
-                reported_to_police=reported,
-                police_reference=f"КУСП № {rng.randrange(100, 99_999)}" if reported else "",
-                victim=victim, alleged_perpetrator=perpetrator,
-            ))
+            incidents.append(
+                IncidentRec(
+                    occurred_on=min(occurred, self.today),
+                    place=_weighted(rng, _PLACES[kind]),
+                    district=district if rng.random() < 0.92 else self.district_pool.draw(rng),
+                    forms=forms,
+                    reported_to_police=reported,
+                    police_reference=f"КУСП № {rng.randrange(100, 99_999)}" if reported else "",
+                    victim=victim,
+                    alleged_perpetrator=perpetrator,
+                )
+            )
         return incidents
 
     def _case(self, persons: list[PersonRec]) -> CaseRec:
@@ -274,8 +307,12 @@ class DemoGenerator:
                 family = surname_pair(rng)
                 v_age = max(18, min(80, int(rng.gauss(36, 11))))
                 v = new(sex="F" if female_victim else "M", age=v_age, surname=family)
-                p = new(sex="M" if female_victim else "F", age=max(18, v_age + rng.randint(-4, 8)),
-                        surname=family if rng.random() < 0.6 else None, partial_share=0.3)
+                p = new(
+                    sex="M" if female_victim else "F",
+                    age=max(18, v_age + rng.randint(-4, 8)),
+                    surname=family if rng.random() < 0.6 else None,
+                    partial_share=0.3,
+                )
                 if female_victim and rng.random() < 0.3:
                     v.other_names.append(("maiden", surname_pair(rng)[1], v.first_name, v.patronymic))
                 victim, perpetrator = v.key, p.key
@@ -284,8 +321,12 @@ class DemoGenerator:
                 relations.append((p.key, v.key, rng.choices(["spouse", "partner", "former_partner"], [5, 3, 2])[0]))
                 father = p.first_name if not female_victim or p.sex == "M" else None
                 for _ in range(rng.choices([0, 1, 2, 3], weights=[45, 30, 18, 7])[0]):
-                    c = new(sex=rng.choice("FM"), age=rng.randrange(0, min(18, max(1, v_age - 17))),
-                            surname=family, father=father)
+                    c = new(
+                        sex=rng.choice("FM"),
+                        age=rng.randrange(0, min(18, max(1, v_age - 17))),
+                        surname=family,
+                        father=father,
+                    )
                     participants.append((c.key, "child"))
                     household.append(c.key)
                     relations.append((v.key, c.key, "parent"))
@@ -320,10 +361,18 @@ class DemoGenerator:
             participants += [(v.key, "victim"), (p.key, "perpetrator")]
 
         return CaseRec(
-            kind=kind, status=status, agency=agency, worker=worker, district=district, opened_on=opened,
-            closed_on=closed, summary=rng.choice(_SUMMARIES[kind]), participants=participants,
+            kind=kind,
+            status=status,
+            agency=agency,
+            worker=worker,
+            district=district,
+            opened_on=opened,
+            closed_on=closed,
+            summary=rng.choice(_SUMMARIES[kind]),
+            participants=participants,
             incidents=self._incidents(kind, district, opened, closed, victim, perpetrator),
-            household=household if len(household) > 1 else [], relations=relations,
+            household=household if len(household) > 1 else [],
+            relations=relations,
         )
 
     def chunks(self, total: int, size: int = 2000):

@@ -31,7 +31,9 @@ class WeightedPool:
         return self.items[bisect.bisect(self.cumulative, rng.random() * self.cumulative[-1])]
 
 
-MALE_FIRST = WeightedPool(Provider.first_names_male, [30 if n in _COMMON_MALE else 1 for n in Provider.first_names_male])
+MALE_FIRST = WeightedPool(
+    Provider.first_names_male, [30 if n in _COMMON_MALE else 1 for n in Provider.first_names_male]
+)
 FEMALE_FIRST = WeightedPool(
     Provider.first_names_female, [20 if n in _COMMON_FEMALE else 1 for n in Provider.first_names_female]
 )

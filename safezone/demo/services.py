@@ -50,8 +50,13 @@ def _staff(seed: int) -> dict[str, User]:
     agencies = {}
     for code, kind, name_ru, name_en, short_ru, short_en, seat, served in region.AGENCIES:
         agencies[code] = agency_create(
-            code=code, kind=kind, name_ru=name_ru, name_en=name_en, short_name_ru=short_ru,
-            short_name_en=short_en, district=region_territory if seat == "region" else territories[seat],
+            code=code,
+            kind=kind,
+            name_ru=name_ru,
+            name_en=name_en,
+            short_name_ru=short_ru,
+            short_name_en=short_en,
+            district=region_territory if seat == "region" else territories[seat],
             districts_served=[territories[c] for c in (district_codes if served == region.ALL else served)],
         )
     users = {}
@@ -61,11 +66,15 @@ def _staff(seed: int) -> dict[str, User]:
         female = rng.random() < 0.75  # most of the social workforce are women
         male_form, female_form = surname_pair(rng)
         user = user_create(
-            username=username, password=None, password_hash=password_hash, is_demo=True,
+            username=username,
+            password=None,
+            password_hash=password_hash,
+            is_demo=True,
             first_name=(FEMALE_FIRST if female else MALE_FIRST).draw(rng),
             last_name=female_form if female else male_form,
             patronymic=patronymic(MALE_FIRST.draw(rng), female),
-            email=f"{username}@demo.safezone.invalid", validate=False,
+            email=f"{username}@demo.safezone.invalid",
+            validate=False,
         )
         if is_staff:
             user.is_staff = user.is_superuser = True
@@ -93,11 +102,19 @@ class _ChunkWriter:
         for i, rec in enumerate(chunk.persons):
             index_of[rec.key] = i
             year, month, day = rec.birth or (None, None, None)
-            batch.persons.append(Person(
-                surname=rec.surname, first_name=rec.first_name, patronymic=rec.patronymic, sex=rec.sex,
-                birth_year=year, birth_month=month, birth_day=day, district_id=self.districts[rec.district],
-                registered_by_id=self.agencies[rec.agency],
-            ))
+            batch.persons.append(
+                Person(
+                    surname=rec.surname,
+                    first_name=rec.first_name,
+                    patronymic=rec.patronymic,
+                    sex=rec.sex,
+                    birth_year=year,
+                    birth_month=month,
+                    birth_day=day,
+                    district_id=self.districts[rec.district],
+                    registered_by_id=self.agencies[rec.agency],
+                )
+            )
             batch.identifiers += [(i, Identifier(kind=k, value=v)) for k, v in rec.identifiers]
             batch.other_names += [
                 (i, PersonName(kind=k, surname=s, first_name=f, patronymic=p)) for k, s, f, p in rec.other_names
@@ -115,22 +132,39 @@ class _ChunkWriter:
 
         cases = CaseBatch()
         for i, rec in enumerate(chunk.cases):
-            cases.cases.append(Case(
-                kind=rec.kind, status=rec.status, owner_agency_id=self.agencies[rec.agency],
-                owner_worker_id=self.users[rec.worker], district_id=self.districts[rec.district],
-                opened_on=rec.opened_on, closed_on=rec.closed_on, summary=rec.summary,
-                created_by_id=self.users[rec.worker],
-            ))
+            cases.cases.append(
+                Case(
+                    kind=rec.kind,
+                    status=rec.status,
+                    owner_agency_id=self.agencies[rec.agency],
+                    owner_worker_id=self.users[rec.worker],
+                    district_id=self.districts[rec.district],
+                    opened_on=rec.opened_on,
+                    closed_on=rec.closed_on,
+                    summary=rec.summary,
+                    created_by_id=self.users[rec.worker],
+                )
+            )
             cases.participants += [
                 (i, Participant(person_id=self.pk_of[key], role=role)) for key, role in rec.participants
             ]
             for inc in rec.incidents:
-                cases.incidents.append((i, Incident(
-                    occurred_on=inc.occurred_on, place=inc.place, district_id=self.districts[inc.district],
-                    reported_to_police=inc.reported_to_police, police_reference=inc.police_reference,
-                    victim_id=self.pk_of.get(inc.victim), alleged_perpetrator_id=self.pk_of.get(inc.alleged_perpetrator),
-                    created_by_id=self.users[rec.worker],
-                ), [self.forms[f] for f in inc.forms]))
+                cases.incidents.append(
+                    (
+                        i,
+                        Incident(
+                            occurred_on=inc.occurred_on,
+                            place=inc.place,
+                            district_id=self.districts[inc.district],
+                            reported_to_police=inc.reported_to_police,
+                            police_reference=inc.police_reference,
+                            victim_id=self.pk_of.get(inc.victim),
+                            alleged_perpetrator_id=self.pk_of.get(inc.alleged_perpetrator),
+                            created_by_id=self.users[rec.worker],
+                        ),
+                        [self.forms[f] for f in inc.forms],
+                    )
+                )
         cases_bulk_create(batch=cases)
         # Forget persons no later chunk can refer to, so memory stays flat at any size.
         self.pk_of = {k: v for k, v in self.pk_of.items() if k in keep}

@@ -31,7 +31,9 @@ _REQUIRED = ("code", "kind", "name_ru")
 def _check_entry(entry: dict, where: str, kinds: set[str]) -> None:
     for field in _REQUIRED:
         if not isinstance(entry.get(field), str) or not entry[field].strip():
-            raise TerritoryDataError(_("%(where)s: field “%(field)s” is missing or empty") % {"where": where, "field": field})
+            raise TerritoryDataError(
+                _("%(where)s: field “%(field)s” is missing or empty") % {"where": where, "field": field}
+            )
     if entry["kind"] not in kinds:
         raise TerritoryDataError(
             _("%(where)s: field “kind” has unknown value “%(value)s”") % {"where": where, "value": entry["kind"]}
@@ -39,7 +41,8 @@ def _check_entry(entry: dict, where: str, kinds: set[str]) -> None:
     population = entry.get("population")
     if population is not None and (not isinstance(population, int) or population < 0):
         raise TerritoryDataError(
-            _("%(where)s: field “population” must be a whole number, not “%(value)s”") % {"where": where, "value": population}
+            _("%(where)s: field “population” must be a whole number, not “%(value)s”")
+            % {"where": where, "value": population}
         )
 
 
@@ -83,7 +86,9 @@ def territory_load(*, data: dict) -> TerritoryLoadResult:
         where = _("district %(n)d") % {"n": i}
         _check_entry(district, where, district_kinds)
         if district["code"] in codes:
-            raise TerritoryDataError(_("%(where)s: code “%(code)s” is used twice") % {"where": where, "code": district["code"]})
+            raise TerritoryDataError(
+                _("%(where)s: code “%(code)s” is used twice") % {"where": where, "code": district["code"]}
+            )
         codes.add(district["code"])
         for j, settlement in enumerate(district.get("settlements") or [], start=1):
             swhere = _("district %(n)d, settlement %(m)d") % {"n": i, "m": j}
@@ -112,18 +117,36 @@ def territory_load_file(*, path: Path = TERRITORY_FILE) -> TerritoryLoadResult:
         raise TerritoryDataError(_("file not found: %(path)s") % {"path": path}) from None
     except json.JSONDecodeError as exc:
         raise TerritoryDataError(
-            _("%(path)s is not valid JSON (line %(line)d, column %(col)d)") % {"path": path, "line": exc.lineno, "col": exc.colno}
+            _("%(path)s is not valid JSON (line %(line)d, column %(col)d)")
+            % {"path": path, "line": exc.lineno, "col": exc.colno}
         ) from None
     return territory_load(data=data)
 
 
-def agency_create(*, code: str, kind: str, name_ru: str, name_en: str, district: Territory,
-                  districts_served: list[Territory], short_name_ru: str = "", short_name_en: str = "",
-                  phone: str = "", email: str = "") -> Agency:
+def agency_create(
+    *,
+    code: str,
+    kind: str,
+    name_ru: str,
+    name_en: str,
+    district: Territory,
+    districts_served: list[Territory],
+    short_name_ru: str = "",
+    short_name_en: str = "",
+    phone: str = "",
+    email: str = "",
+) -> Agency:
     """Register an agency and the districts it serves."""
     agency = Agency.objects.create(
-        code=code, kind=kind, name_ru=name_ru, name_en=name_en, district=district,
-        short_name_ru=short_name_ru, short_name_en=short_name_en, phone=phone, email=email,
+        code=code,
+        kind=kind,
+        name_ru=name_ru,
+        name_en=name_en,
+        district=district,
+        short_name_ru=short_name_ru,
+        short_name_en=short_name_en,
+        phone=phone,
+        email=email,
     )
     agency.districts_served.set(districts_served)
     return agency

@@ -37,9 +37,7 @@ class PartialDate:
             if match:
                 values = dict(zip(parts, (int(g) for g in match.groups())))
                 return cls(values["y"], values.get("m"), values.get("d"))
-        raise ValidationError(
-            _("Write the birth date as 1985, 03.1985 or 12.03.1985."), code="format"
-        )
+        raise ValidationError(_("Write the birth date as 1985, 03.1985 or 12.03.1985."), code="format")
 
     def __str__(self) -> str:
         if self.day:

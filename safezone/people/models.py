@@ -27,16 +27,29 @@ class Person(models.Model):
     birth_month = models.PositiveSmallIntegerField(_("birth month"), null=True, blank=True)
     birth_day = models.PositiveSmallIntegerField(_("birth day"), null=True, blank=True)
     district = models.ForeignKey(
-        "directory.Territory", verbose_name=_("district of residence"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+", limit_choices_to={"level": "district"},
+        "directory.Territory",
+        verbose_name=_("district of residence"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "district"},
     )
     registered_by = models.ForeignKey(
-        "directory.Agency", verbose_name=_("registered by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "directory.Agency",
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -60,6 +73,9 @@ class Person(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.full_name
+
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.surname, self.first_name, self.patronymic) if p)
@@ -69,9 +85,6 @@ class Person(models.Model):
         if self.birth_year is None:
             return None
         return PartialDate(self.birth_year, self.birth_month, self.birth_day)
-
-    def __str__(self) -> str:
-        return self.full_name
 
 
 class PersonName(models.Model):
@@ -132,21 +145,25 @@ class Identifier(models.Model):
         constraints = [models.UniqueConstraint(fields=["person", "kind", "value"], name="identifier_unique_per_person")]
         indexes = [models.Index(fields=["kind", "value"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.display}"
+
     @property
     def display(self) -> str:
         formatter = self.FORMATTERS.get(self.kind)
         return formatter(self.value) if formatter else self.value
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.display}"
 
 
 class Household(models.Model):
     """People who live together, as one agency recorded them."""
 
     district = models.ForeignKey(
-        "directory.Territory", verbose_name=_("district"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "directory.Territory",
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     members = models.ManyToManyField(Person, through="HouseholdMember", related_name="households")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -155,6 +172,9 @@ class Household(models.Model):
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return f"household #{self.pk}"
 
 
 class HouseholdMember(models.Model):
@@ -166,6 +186,9 @@ class HouseholdMember(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["household", "person"], name="household_member_unique")]
+
+    def __str__(self) -> str:
+        return f"person #{self.person_id} in household #{self.household_id}"
 
 
 class Relation(models.Model):
@@ -195,3 +218,6 @@ class Relation(models.Model):
             models.UniqueConstraint(fields=["person", "relative", "kind"], name="relation_unique"),
             models.CheckConstraint(condition=~models.Q(person=models.F("relative")), name="relation_not_self"),
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.person_id} {self.kind} #{self.relative_id}"

@@ -43,8 +43,9 @@ def person_details(user, person: Person, *, purpose: str) -> dict:
     }
 
 
-def person_search(user, *, query: str, birth_year: int | None = None, purpose: str = Purpose.INTAKE,
-                  request=None, limit: int = 10) -> list[Person]:
+def person_search(
+    user, *, query: str, birth_year: int | None = None, purpose: str = Purpose.INTAKE, request=None, limit: int = 10
+) -> list[Person]:
     """Persons the user may reach whose name contains every word typed; audited as a search.
 
     Issue 5 replaces the matching with Cyrillic/Latin-aware ranking.
@@ -59,7 +60,12 @@ def person_search(user, *, query: str, birth_year: int | None = None, purpose: s
         qs = qs.filter(birth_year=birth_year)
     results = list(qs.select_related("district").order_by("surname", "first_name", "pk")[:limit])
     record_list_read(
-        user=user, action=Action.SEARCH_PERSONS, purpose=purpose, object_type="person",
-        ids=[p.pk for p in results], request=request, extra={"query_words": len(words)},
+        user=user,
+        action=Action.SEARCH_PERSONS,
+        purpose=purpose,
+        object_type="person",
+        ids=[p.pk for p in results],
+        request=request,
+        extra={"query_words": len(words)},
     )
     return results

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from safezone.access.policy import Action
-from safezone.common.bulk import insert_with_history
 from safezone.access.services import authorize
+from safezone.common.bulk import insert_with_history
 from safezone.common.text import search_key
 
 from .dates import PartialDate
@@ -30,15 +30,33 @@ def identifier_normalize(kind: str, value: str) -> str:
     return normalizer(value)
 
 
-def person_create(*, actor, agency, purpose: str, surname: str, first_name: str, patronymic: str = "",
-                  sex: str = "U", birth: PartialDate | None = None, district=None,
-                  identifiers: list[tuple[str, str]] = (), request=None) -> Person:
+def person_create(
+    *,
+    actor,
+    agency,
+    purpose: str,
+    surname: str,
+    first_name: str,
+    patronymic: str = "",
+    sex: str = "U",
+    birth: PartialDate | None = None,
+    district=None,
+    identifiers: list[tuple[str, str]] = (),
+    request=None,
+) -> Person:
     """Register a person (with document numbers) on behalf of an agency; checked and audited."""
     authorize(user=actor, action=Action.CREATE_PERSON, purpose=purpose, request=request)
     person = Person(
-        surname=surname.strip(), first_name=first_name.strip(), patronymic=patronymic.strip(), sex=sex,
-        birth_year=birth.year if birth else None, birth_month=birth.month if birth else None,
-        birth_day=birth.day if birth else None, district=district, registered_by=agency, created_by=actor,
+        surname=surname.strip(),
+        first_name=first_name.strip(),
+        patronymic=patronymic.strip(),
+        sex=sex,
+        birth_year=birth.year if birth else None,
+        birth_month=birth.month if birth else None,
+        birth_day=birth.day if birth else None,
+        district=district,
+        registered_by=agency,
+        created_by=actor,
     )
     person.search_key = person_search_key(person)
     person._history_user = actor

@@ -70,8 +70,22 @@ def normalize_inn(value: str) -> str:
 # Roman numerals may be typed with Cyrillic look-alikes, the two series letters with Latin ones.
 _BIRTH_CERT = re.compile(r"^([IVXLCІХСУ]{1,4})([А-ЯЁABCEHKMOPTXY]{2})(\d{6})$")
 _TO_LATIN = str.maketrans({"І": "I", "Х": "X", "С": "C", "У": "V"})
-_TO_CYRILLIC = str.maketrans({"A": "А", "B": "В", "C": "С", "E": "Е", "H": "Н", "K": "К", "M": "М",
-                              "O": "О", "P": "Р", "T": "Т", "X": "Х", "Y": "У"})
+_TO_CYRILLIC = str.maketrans(
+    {
+        "A": "А",
+        "B": "В",
+        "C": "С",
+        "E": "Е",
+        "H": "Н",
+        "K": "К",
+        "M": "М",
+        "O": "О",
+        "P": "Р",
+        "T": "Т",
+        "X": "Х",
+        "Y": "У",
+    }
+)
 
 
 def normalize_birth_certificate(value: str) -> str:

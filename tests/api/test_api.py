@@ -35,7 +35,10 @@ def test_a_case_read_through_the_api_has_its_people_and_incidents(world, client_
     data = client_for(world.anna).get(f"/api/cases/{world.case_a.pk}/").json()
     assert data["reference"] == world.case_a.reference
     assert {p["name"] for p in data["participants"]} == {
-        "Кузнецова Мария Сергеевна", "Кузнецов Иван Петрович", "Кузнецова Александра Ивановна"}
+        "Кузнецова Мария Сергеевна",
+        "Кузнецов Иван Петрович",
+        "Кузнецова Александра Ивановна",
+    }
     assert data["incidents"][0]["forms"] == ["physical"]
     assert data["district"] == "vologda" and data["agency"] == "crisis"
 

@@ -89,36 +89,58 @@ def test_status_change_is_saved_with_history(world, client_for):
 def test_a_concurrent_edit_is_detected_not_overwritten(world, client_for):
     client = client_for(world.anna)
     client.post(f"/cases/{world.case_a.pk}/edit/", {"status": "monitoring", "summary": "first", "version": 1})
-    response = client.post(f"/cases/{world.case_a.pk}/edit/", {"status": "closed", "summary": "second", "version": 1},
-                           follow=True)
+    response = client.post(
+        f"/cases/{world.case_a.pk}/edit/", {"status": "closed", "summary": "second", "version": 1}, follow=True
+    )
     case = Case.objects.get(pk=world.case_a.pk)
     assert (case.status, case.summary) == ("monitoring", "first")
     assert any("changed this case" in str(m) or "изменил" in str(m) for m in response.context["messages"])
 
 
 def test_the_service_refuses_a_stale_version(world):
-    case_update(actor=world.anna, case_id=world.case_a.pk, expected_version=1, purpose="case_work",
-                status="monitoring", summary="")
+    case_update(
+        actor=world.anna,
+        case_id=world.case_a.pk,
+        expected_version=1,
+        purpose="case_work",
+        status="monitoring",
+        summary="",
+    )
     with pytest.raises(ConcurrentEditError):
-        case_update(actor=world.anna, case_id=world.case_a.pk, expected_version=1, purpose="case_work",
-                    status="open", summary="")
+        case_update(
+            actor=world.anna,
+            case_id=world.case_a.pk,
+            expected_version=1,
+            purpose="case_work",
+            status="open",
+            summary="",
+        )
 
 
 def test_reopening_a_closed_case_clears_its_closing_date(world):
-    case = case_update(actor=world.anna, case_id=world.case_a.pk, expected_version=1, purpose="case_work",
-                       status="closed", summary="")
-    case = case_update(actor=world.anna, case_id=case.pk, expected_version=2, purpose="case_work",
-                       status="open", summary="")
+    case = case_update(
+        actor=world.anna, case_id=world.case_a.pk, expected_version=1, purpose="case_work", status="closed", summary=""
+    )
+    case = case_update(
+        actor=world.anna, case_id=case.pk, expected_version=2, purpose="case_work", status="open", summary=""
+    )
     assert case.closed_on is None
 
 
 def test_a_further_incident_is_recorded_between_participants(world, client_for):
     client = client_for(world.anna)
-    response = client.post(f"/cases/{world.case_a.pk}/incidents/new/", {
-        "occurred_on": timezone.localdate().isoformat(), "place": "street", "violence_forms": ["2", "6"],
-        "victim": world.maria.pk, "alleged_perpetrator": world.ivan.pk, "reported_to_police": "on",
-        "police_reference": "КУСП № 77",
-    })
+    response = client.post(
+        f"/cases/{world.case_a.pk}/incidents/new/",
+        {
+            "occurred_on": timezone.localdate().isoformat(),
+            "place": "street",
+            "violence_forms": ["2", "6"],
+            "victim": world.maria.pk,
+            "alleged_perpetrator": world.ivan.pk,
+            "reported_to_police": "on",
+            "police_reference": "КУСП № 77",
+        },
+    )
     assert response.status_code == 302
     incident = Incident.objects.filter(case=world.case_a).order_by("-pk").first()
     assert incident.alleged_perpetrator == world.ivan and incident.district == world.vologda
@@ -126,10 +148,15 @@ def test_a_further_incident_is_recorded_between_participants(world, client_for):
 
 
 def test_an_incident_cannot_name_someone_outside_the_case(world, client_for):
-    response = client_for(world.anna).post(f"/cases/{world.case_a.pk}/incidents/new/", {
-        "occurred_on": timezone.localdate().isoformat(), "place": "street", "violence_forms": ["2"],
-        "victim": world.elena.pk,
-    })
+    response = client_for(world.anna).post(
+        f"/cases/{world.case_a.pk}/incidents/new/",
+        {
+            "occurred_on": timezone.localdate().isoformat(),
+            "place": "street",
+            "violence_forms": ["2"],
+            "victim": world.elena.pk,
+        },
+    )
     assert response.status_code == 200
     assert "victim" in response.context["form"].errors
     assert Incident.objects.filter(case=world.case_a).count() == 1

@@ -12,11 +12,24 @@ from safezone.people.models import Identifier, Person
 
 def intake_post(world, **overrides):
     data = {
-        "agency": world.crisis.pk, "surname": "Иванова", "first_name": "Ольга", "patronymic": "Петровна",
-        "sex": "F", "birth_date": "05.1990", "person_district": world.vologda.pk, "snils": "",
-        "kind": "dv", "role": "victim", "district": world.vologda.pk, "summary": "Обратилась сама",
-        "occurred_on": (timezone.localdate() - dt.timedelta(days=1)).isoformat(), "place": "home",
-        "place_detail": "", "incident_district": "", "violence_forms": ["1"], "description": "",
+        "agency": world.crisis.pk,
+        "surname": "Иванова",
+        "first_name": "Ольга",
+        "patronymic": "Петровна",
+        "sex": "F",
+        "birth_date": "05.1990",
+        "person_district": world.vologda.pk,
+        "snils": "",
+        "kind": "dv",
+        "role": "victim",
+        "district": world.vologda.pk,
+        "summary": "Обратилась сама",
+        "occurred_on": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
+        "place": "home",
+        "place_detail": "",
+        "incident_district": "",
+        "violence_forms": ["1"],
+        "description": "",
     }
     data.update(overrides)
     return data
@@ -42,8 +55,9 @@ def test_intake_registers_the_person_and_opens_the_case_with_its_first_incident(
 
 def test_intake_can_pick_a_person_already_in_the_register(world, client_for):
     before = Person.objects.count()
-    response = client_for(world.anna).post("/cases/intake/", intake_post(world, existing_person=world.maria.pk,
-                                                                         surname="", first_name=""))
+    response = client_for(world.anna).post(
+        "/cases/intake/", intake_post(world, existing_person=world.maria.pk, surname="", first_name="")
+    )
     assert response.status_code == 302
     assert Person.objects.count() == before
     assert Case.objects.filter(participants__person=world.maria).count() == 3
@@ -53,7 +67,10 @@ def test_intake_cannot_pick_a_person_the_user_may_not_see(world, client_for):
     before = Case.objects.count()
     response = client_for(world.anna).post("/cases/intake/", intake_post(world, existing_person=world.petya.pk))
     assert response.status_code == 200
-    assert "You may not open a case with this person" in response.content.decode() or "не можете" in response.content.decode()
+    assert (
+        "You may not open a case with this person" in response.content.decode()
+        or "не можете" in response.content.decode()
+    )
     assert Case.objects.count() == before
 
 

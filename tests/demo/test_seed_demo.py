@@ -88,22 +88,27 @@ def scratch_database(db):
     # with the parameters Django itself connects with (the host may sit in OPTIONS).
     import psycopg
 
-    params = {k: v for k, v in connection.get_connection_params().items()
-              if k in {"user", "password", "host", "port"} and v}
+    params = {
+        k: v for k, v in connection.get_connection_params().items() if k in {"user", "password", "host", "port"} and v
+    }
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     auth = params["user"] + (f":{params['password']}" if params.get("password") else "")
     host = params.get("host", "localhost")
-    yield (f"postgres://{auth}@/{name}?host={host}" if host.startswith("/")
-           else f"postgres://{auth}@{host}:{params.get('port', 5432)}/{name}")
+    yield (
+        f"postgres://{auth}@/{name}?host={host}"
+        if host.startswith("/")
+        else f"postgres://{auth}@{host}:{params.get('port', 5432)}/{name}"
+    )
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def manage(url, *args):
     env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 FACTS = """

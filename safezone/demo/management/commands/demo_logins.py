@@ -25,4 +25,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {user.username:<26} {m.role:<26} {m.agency.short_name_en or m.agency.name_en}")
         if not settings.SAFEZONE_DEMO:
             self.stdout.write("")
-            self.stdout.write(self.style.WARNING("SAFEZONE_DEMO is off: demo accounts cannot sign in (make run turns it on)."))
+            self.stdout.write(
+                self.style.WARNING("SAFEZONE_DEMO is off: demo accounts cannot sign in (make run turns it on).")
+            )

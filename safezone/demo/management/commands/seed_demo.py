@@ -36,11 +36,17 @@ class Command(BaseCommand):
             return
         today = _date(options["today"]) if options["today"] else timezone.localdate()
         started = time.perf_counter()
-        with tqdm(total=options["cases"], unit="case", file=sys.stderr, disable=options["verbosity"] == 0,
-                  desc="demo cases") as bar:
+        with tqdm(
+            total=options["cases"], unit="case", file=sys.stderr, disable=options["verbosity"] == 0, desc="demo cases"
+        ) as bar:
             try:
-                result = demo_seed(cases=options["cases"], seed=options["seed"], today=today,
-                                   chunk_size=options["chunk_size"], progress=bar.update)
+                result = demo_seed(
+                    cases=options["cases"],
+                    seed=options["seed"],
+                    today=today,
+                    chunk_size=options["chunk_size"],
+                    progress=bar.update,
+                )
             except DemoRefused as exc:
                 raise CommandError(str(exc)) from None
         self.stdout.write(

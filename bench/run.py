@@ -1,0 +1,151 @@
+"""SafeZone benchmarks: each prints its figures and the command that reproduces them.
+
+    .venv/bin/python bench/run.py                      # all benchmarks, default sizes
+    .venv/bin/python bench/run.py seed --cases 100000 --db sqlite
+    .venv/bin/python bench/run.py --write              # also update the table in BENCHMARKS.md
+
+Benchmarks run against scratch databases (a temporary SQLite file, a throwaway PostgreSQL
+cluster) in child processes, so their time and peak memory are the command's own.
+"""
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import pgcluster  # noqa: E402
+
+PY = sys.executable
+RESULTS = ROOT / "bench" / "results"
+
+
+@contextlib.contextmanager
+def scratch_database(kind: str):
+    """DATABASE_URL of a new, empty, migrated database of this kind."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="safezone-bench.") as d:
+            yield f"sqlite:///{d}/bench.sqlite3"
+    else:
+        with pgcluster.cluster() as url:
+            yield url
+
+
+def bench_seed(cases: int, db: str) -> dict:
+    """Time and peak memory of `seed_demo --cases N` on an empty, migrated database."""
+    with scratch_database(db) as url, tempfile.TemporaryDirectory(prefix="safezone-var.") as var:
+        env = {**os.environ, "DATABASE_URL": url, "SAFEZONE_VAR_DIR": var}
+        migrate = subprocess.run(
+            [PY, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        if migrate.returncode:
+            raise SystemExit(f"migrate failed on {db}: {migrate.stderr}")
+        # A child of its own, so that rusage reports the seeding process alone.
+        seconds, peak_mb, result = measure_child(
+            [PY, "manage.py", "seed_demo", "--cases", str(cases), "--seed", "1", "--today", "2026-11-23", "-v", "0"],
+            env,
+        )
+        if result.returncode:
+            raise SystemExit(f"seed_demo failed on {db}: {result.stderr}")
+    return {
+        "benchmark": f"seed_demo --cases {cases}",
+        "database": "SQLite" if db == "sqlite" else "PostgreSQL",
+        "seconds": round(seconds, 1),
+        "cases_per_second": round(cases / seconds),
+        "peak_rss_mb": round(peak_mb),
+        "reproduce": f".venv/bin/python bench/run.py seed --cases {cases} --db {db}",
+        "detail": result.stdout.strip(),
+    }
+
+
+def measure_child(args: list[str], env: dict) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run a command; (seconds, its own peak resident memory in MB, the completed process)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=err, text=True)
+        # wait4 gives this child's own rusage (getrusage would mix in every child so far).
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return (
+            seconds,
+            usage.ru_maxrss / 1024,
+            subprocess.CompletedProcess(args, proc.returncode, out.read(), err.read()),
+        )
+
+
+def machine() -> str:
+    """One line describing this machine, printed with the figures."""
+    with open("/proc/meminfo") as fh:
+        mem_gb = int(fh.readline().split()[1]) / 1024 / 1024
+    system = f"{platform.system()} {platform.machine()}"
+    return f"{system}, {os.cpu_count()} cores, {mem_gb:.0f} GB RAM, Python {platform.python_version()}"
+
+
+def print_row(row: dict) -> None:
+    print(
+        f"{row['benchmark']:<28} {row['database']:<11} {row['seconds']:>8.1f} s "
+        f"{row['cases_per_second']:>7} cases/s  peak RSS {row['peak_rss_mb']:>5} MB"
+    )
+    print(f"    reproduce: {row['reproduce']}")
+
+
+TABLE_START, TABLE_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def write_table(rows: list[dict]) -> None:
+    """Replace the table in BENCHMARKS.md between its markers with these rows."""
+    lines = [
+        TABLE_START,
+        f"Measured {dt.date.today().isoformat()} on {machine()}.",
+        "",
+        "| benchmark | database | time | throughput | peak memory | reproduce |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| `{r['benchmark']}` | {r['database']} | {r['seconds']} s | {r['cases_per_second']} cases/s "
+            f"| {r['peak_rss_mb']} MB | `{r['reproduce']}` |"
+        )
+    lines.append(TABLE_END)
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), "\n".join(lines), text, flags=re.S)
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("benchmark", nargs="?", default="all", choices=["all", "seed"])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--write", action="store_true", help="update the table in BENCHMARKS.md")
+    args = parser.parse_args()
+
+    print(f"SafeZone benchmarks on {machine()}")
+    rows = []
+    for db in ["sqlite", "postgresql"] if args.db == "both" else [args.db]:
+        print(f"... seed_demo --cases {args.cases} on {db}", flush=True)
+        row = bench_seed(args.cases, db)
+        print_row(row)
+        rows.append(row)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
+    if args.write:
+        write_table(rows)
+        print("BENCHMARKS.md updated")
+
+
+if __name__ == "__main__":
+    main()
