@@ -86,6 +86,20 @@ ROLE_POLICY: dict[str, RolePolicy] = {
 }
 
 
+# Some purposes reach only some actions, whatever the role: intake finds or registers the
+# person, opens the case and records its first incident, and lists nothing.
+PURPOSE_ACTIONS: dict[str, frozenset[str]] = {
+    Purpose.INTAKE: frozenset(
+        {Action.SEARCH_PERSONS, Action.VIEW_PERSON, Action.CREATE_PERSON, Action.OPEN_CASE, Action.ADD_INCIDENT}
+    ),
+}
+
+
+def purpose_allows(purpose: str, action: str) -> bool:
+    """Whether this purpose can ever serve this action."""
+    return action in PURPOSE_ACTIONS.get(purpose, Action.values)
+
+
 def policy_for(role: str) -> RolePolicy:
     """The policy of a role; an unknown role gets nothing."""
     return ROLE_POLICY.get(role, RolePolicy(Scope.NONE, _NOTHING, frozenset()))

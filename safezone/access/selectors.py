@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from safezone.accounts.models import Membership
 from safezone.accounts.selectors import memberships_of
 
-from .policy import Purpose, Scope, policy_for
+from .policy import Purpose, Scope, policy_for, purpose_allows
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class Decision:
 
 def grants_for(user, action: str, purpose: str) -> list[Grant]:
     """The user's memberships that allow `action` for `purpose`, each with its scope."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not getattr(user, "is_authenticated", False) or not user.is_active or not purpose_allows(purpose, action):
         return []
     grants = []
     for membership in memberships_of(user):
@@ -162,5 +162,5 @@ def purposes_for(user, action: str) -> list[str]:
     for membership in memberships_of(user):
         policy = policy_for(membership.role)
         if action in policy.actions and policy.scope != Scope.NONE:
-            allowed |= set(policy.purposes)
+            allowed |= {p for p in policy.purposes if purpose_allows(p, action)}
     return [p for p in Purpose.values if p in allowed]

@@ -18,9 +18,10 @@ class AccessDenied(Exception):
 NOT_FOUND_MESSAGE = _("There is no such record, or you have no access to it.")
 
 
-def authorize(*, user, action: str, purpose: str, obj=None, request=None, extra: dict | None = None) -> Decision:
-    """Decide, record the decision in the audit log, and raise AccessDenied on a refusal."""
-    decision = decide(user, action, purpose, obj)
+def _enforce(
+    decision: Decision, *, user, action: str, purpose: str, object_type: str, object_id, request, extra: dict | None
+) -> Decision:
+    """Record a decision in the audit log; raise AccessDenied if it refused."""
     audit_record(
         actor=user,
         action=action,
@@ -28,34 +29,43 @@ def authorize(*, user, action: str, purpose: str, obj=None, request=None, extra:
         purpose=purpose,
         decision="allow" if decision.allowed else "deny",
         rule=decision.rule,
-        object_type=obj._meta.model_name if obj is not None else "",
-        object_id=obj.pk if obj is not None else "",
+        object_type=object_type,
+        object_id=object_id,
         extra=extra,
     )
     if not decision.allowed:
         raise AccessDenied(decision)
     return decision
+
+
+def authorize(*, user, action: str, purpose: str, obj=None, request=None, extra: dict | None = None) -> Decision:
+    """Decide, record the decision in the audit log, and raise AccessDenied on a refusal."""
+    return _enforce(
+        decide(user, action, purpose, obj),
+        user=user,
+        action=action,
+        purpose=purpose,
+        object_type=obj._meta.model_name if obj is not None else "",
+        object_id=obj.pk if obj is not None else "",
+        request=request,
+        extra=extra,
+    )
 
 
 def authorize_for_agency(
     *, user, action: str, purpose: str, agency, request=None, extra: dict | None = None
 ) -> Decision:
     """Like authorize, for an action taken on behalf of an agency rather than on a record."""
-    decision = decide_for_agency(user, action, purpose, agency)
-    audit_record(
-        actor=user,
+    return _enforce(
+        decide_for_agency(user, action, purpose, agency),
+        user=user,
         action=action,
-        request=request,
         purpose=purpose,
-        decision="allow" if decision.allowed else "deny",
-        rule=decision.rule,
         object_type="agency",
         object_id=agency.pk,
+        request=request,
         extra=extra,
     )
-    if not decision.allowed:
-        raise AccessDenied(decision)
-    return decision
 
 
 def record_list_read(

@@ -108,9 +108,16 @@ def test_the_person_decision_follows_the_cases(world):
 
 
 def test_purposes_offered_are_those_the_roles_allow(world):
-    assert purposes_for(world.sveta, Action.LIST_CASES) == ["case_work", "intake", "supervision"]
+    assert purposes_for(world.sveta, Action.LIST_CASES) == ["case_work", "supervision"]
+    assert purposes_for(world.sveta, Action.SEARCH_PERSONS) == ["case_work", "intake", "supervision"]
     assert purposes_for(world.kira, Action.LIST_CASES) == ["coordination"]
     assert purposes_for(world.alex, Action.LIST_CASES) == []
+
+
+def test_the_intake_purpose_reaches_only_what_intake_needs(world):
+    assert visible_cases(world, world.sveta, Purpose.INTAKE) == set()
+    assert decide(world.anna, Action.SEARCH_PERSONS, Purpose.INTAKE).allowed
+    assert not decide(world.anna, Action.EDIT_CASE, Purpose.INTAKE, world.case_a).allowed
 
 
 def test_a_case_can_be_opened_only_for_the_users_own_agencies(world):

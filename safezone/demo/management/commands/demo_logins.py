@@ -23,6 +23,8 @@ class Command(BaseCommand):
         for user in users:
             for m in user.memberships.all():
                 self.stdout.write(f"  {user.username:<26} {m.role:<26} {m.agency.short_name_en or m.agency.name_en}")
+        self.stdout.write("")
+        self.stdout.write(f"Password for every account above: {DEMO_PASSWORD}")
         if not settings.SAFEZONE_DEMO:
             self.stdout.write("")
             self.stdout.write(
