@@ -26,3 +26,13 @@ def memberships_of(user: User) -> list[Membership]:
 def demo_users() -> QuerySet[User]:
     """Demo accounts, by username."""
     return User.objects.filter(is_demo=True).prefetch_related("memberships__agency").order_by("username")
+
+
+def staff_with_memberships() -> QuerySet[User]:
+    """Users who hold at least one membership (the people cases can be assigned to)."""
+    return User.objects.filter(memberships__isnull=False).distinct()
+
+
+def users_with_ids(ids) -> QuerySet[User]:
+    """The users with these keys (a list or a subquery), by name."""
+    return User.objects.filter(pk__in=ids).order_by("last_name", "first_name")

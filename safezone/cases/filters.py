@@ -4,8 +4,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safezone.accounts.models import User
-from safezone.directory.models import Agency, Territory
+from safezone.accounts.selectors import staff_with_memberships, users_with_ids
+from safezone.directory.selectors import agencies, agencies_with_ids, districts
 
 from .models import Case
 
@@ -15,14 +15,10 @@ class CaseFilter(django_filters.FilterSet):
 
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Case.Kind.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Case.Status.choices)
-    district = django_filters.ModelChoiceFilter(
-        label=_("District"), queryset=Territory.objects.filter(level=Territory.Level.DISTRICT).order_by("name_ru")
-    )
-    agency = django_filters.ModelChoiceFilter(
-        label=_("Agency"), field_name="owner_agency", queryset=Agency.objects.order_by("name_ru")
-    )
+    district = django_filters.ModelChoiceFilter(label=_("District"), queryset=districts())
+    agency = django_filters.ModelChoiceFilter(label=_("Agency"), field_name="owner_agency", queryset=agencies())
     worker = django_filters.ModelChoiceFilter(
-        label=_("Worker"), field_name="owner_worker", queryset=User.objects.filter(memberships__isnull=False).distinct()
+        label=_("Worker"), field_name="owner_worker", queryset=staff_with_memberships()
     )
     opened_from = django_filters.DateFilter(
         label=_("Opened from"),
@@ -45,9 +41,5 @@ class CaseFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         if visible_cases is not None:
             # Offer only agencies and workers that own a case the user can see.
-            self.filters["agency"].queryset = Agency.objects.filter(
-                pk__in=visible_cases.values("owner_agency")
-            ).order_by("name_ru")
-            self.filters["worker"].queryset = User.objects.filter(pk__in=visible_cases.values("owner_worker")).order_by(
-                "last_name", "first_name"
-            )
+            self.filters["agency"].queryset = agencies_with_ids(visible_cases.values("owner_agency"))
+            self.filters["worker"].queryset = users_with_ids(visible_cases.values("owner_worker"))

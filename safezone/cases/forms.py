@@ -5,17 +5,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from safezone.directory.models import Agency, Territory
+from safezone.directory.models import Territory
+from safezone.directory.selectors import agencies_with_ids, districts
 from safezone.people.dates import PartialDate
 from safezone.people.models import Sex
 from safezone.people.validators import normalize_snils
 
 from .models import Case, Incident, Participant, ViolenceForm
 from .services import IncidentData, Intake, NewPerson
-
-
-def _districts():
-    return Territory.objects.filter(level=Territory.Level.DISTRICT).order_by("name_ru")
 
 
 class DateInput(forms.DateInput):
@@ -33,13 +30,13 @@ class IncidentFields(forms.Form):
     place_detail = forms.CharField(label=_("Place, in words"), required=False, max_length=200)
     incident_district = forms.ModelChoiceField(
         label=_("District of the incident"),
-        queryset=_districts(),
+        queryset=districts(),
         required=False,
         help_text=_("Leave empty if it is the district of the case."),
     )
     violence_forms = forms.ModelMultipleChoiceField(
         label=_("Forms of violence"),
-        queryset=ViolenceForm.objects.all(),
+        queryset=ViolenceForm.objects.order_by("ordering", "code"),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         error_messages={"required": _("Tick at least one form of violence.")},
     )
@@ -86,7 +83,7 @@ class IntakeForm(IncidentFields):
         "summary",
     ]
 
-    agency = forms.ModelChoiceField(label=_("On behalf of"), queryset=Agency.objects.none(), empty_label=None)
+    agency = forms.ModelChoiceField(label=_("On behalf of"), queryset=agencies_with_ids([]), empty_label=None)
     existing_person = forms.IntegerField(required=False, widget=forms.HiddenInput)
     surname = forms.CharField(label=_("Surname"), max_length=100, required=False)
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
@@ -98,19 +95,19 @@ class IntakeForm(IncidentFields):
         max_length=10,
         help_text=_("Year only, month and year, or the full date: 1985, 03.1985, 12.03.1985."),
     )
-    person_district = forms.ModelChoiceField(label=_("District of residence"), queryset=_districts(), required=False)
+    person_district = forms.ModelChoiceField(label=_("District of residence"), queryset=districts(), required=False)
     snils = forms.CharField(label=_("SNILS"), required=False, max_length=20)
     kind = forms.ChoiceField(label=_("Kind of case"), choices=Case.Kind.choices)
     role = forms.ChoiceField(
         label=_("The person is"),
         choices=[(role, label) for role, label in Participant.Role.choices if role != "witness"],
     )
-    district = forms.ModelChoiceField(label=_("District of the case"), queryset=_districts())
+    district = forms.ModelChoiceField(label=_("District of the case"), queryset=districts())
     summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, agencies=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies]).order_by("name_ru")
+        self.fields["agency"].queryset = agencies_with_ids([a.pk for a in agencies])
         if len(agencies) == 1:
             self.fields["agency"].initial = agencies[0].pk
         self.fields["surname"].widget.attrs.update({"autocomplete": "off", "autofocus": True})

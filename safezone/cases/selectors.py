@@ -11,7 +11,7 @@ from safezone.access.services import authorize, record_list_read
 from safezone.common.paging import page_of
 
 from .filters import CaseFilter
-from .models import Case, Incident, Participant
+from .models import Case, Incident, Participant, ViolenceForm
 
 # The people shown next to a case in lists: who the case is about.
 _HEADLINE_ROLES = [Participant.Role.VICTIM, Participant.Role.CHILD]
@@ -99,3 +99,13 @@ def cases_of_person(user, person, *, purpose: str) -> list[tuple[Participant, Ca
         .select_related("case", "case__owner_agency", "case__district")
         .order_by("-case__opened_on")
     ]
+
+
+def violence_form_ids_by_code() -> dict[str, int]:
+    """Keys of the reference list of forms of violence, by code."""
+    return dict(ViolenceForm.objects.values_list("code", "pk"))
+
+
+def any_case_exists() -> bool:
+    """Whether the register holds any case at all (a setup check, not a read of a case)."""
+    return Case.objects.exists()

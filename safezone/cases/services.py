@@ -16,7 +16,7 @@ from safezone.people.dates import PartialDate
 from safezone.people.models import Person
 from safezone.people.services import person_create
 
-from .models import Case, Incident, IncidentForm, Participant, ViolenceForm
+from .models import Case, Incident, IncidentForm, Participant
 
 
 class ConcurrentEditError(Exception):
@@ -205,11 +205,6 @@ def intake_submit(*, actor, intake: Intake, purpose: str, request=None) -> Case:
             incident.victim = person
         incident_add(actor=actor, case=case, purpose=purpose, data=incident, request=request)
     return case
-
-
-def violence_forms() -> list[ViolenceForm]:
-    """The reference list of forms of violence, in display order."""
-    return list(ViolenceForm.objects.order_by("ordering", "code"))
 
 
 @dataclass

@@ -10,9 +10,11 @@ from django.db import transaction
 from safezone.accounts.models import User
 from safezone.accounts.services import membership_grant, user_create
 from safezone.audit.services import audit_record
-from safezone.cases.models import Case, Incident, Participant, ViolenceForm
+from safezone.cases.models import Case, Incident, Participant
+from safezone.cases.selectors import any_case_exists, violence_form_ids_by_code
 from safezone.cases.services import CaseBatch, cases_bulk_create
-from safezone.directory.models import Agency, Territory
+from safezone.directory.models import Territory
+from safezone.directory.selectors import agency_ids_by_code, any_agency_exists, territories_by_code
 from safezone.directory.services import agency_create, territory_load_file
 from safezone.people.models import Household, Identifier, Person, PersonName
 from safezone.people.services import PersonBatch, persons_bulk_create
@@ -38,15 +40,15 @@ class SeedResult:
 
 def database_is_empty() -> bool:
     """True when no agency and no case exists yet: the only state the demo fills."""
-    return not Agency.objects.exists() and not Case.objects.exists()
+    return not any_agency_exists() and not any_case_exists()
 
 
 def _staff(seed: int) -> dict[str, User]:
     """Create the demo agencies and accounts (names drawn from their own seeded stream)."""
     rng = random.Random(f"staff-{seed}")
-    territories = {t.code: t for t in Territory.objects.all()}
+    territories = territories_by_code()
     district_codes = [c for c, t in territories.items() if t.level == Territory.Level.DISTRICT]
-    region_territory = Territory.objects.get(level=Territory.Level.REGION)
+    region_territory = next(t for t in territories.values() if t.level == Territory.Level.REGION)
     agencies = {}
     for code, kind, name_ru, name_en, short_ru, short_en, seat, served in region.AGENCIES:
         agencies[code] = agency_create(
@@ -91,9 +93,9 @@ class _ChunkWriter:
 
     def __init__(self, users: dict[str, User]):
         self.users = {u: user.pk for u, user in users.items()}
-        self.agencies = dict(Agency.objects.values_list("code", "pk"))
-        self.districts = dict(Territory.objects.values_list("code", "pk"))
-        self.forms = dict(ViolenceForm.objects.values_list("code", "pk"))
+        self.agencies = agency_ids_by_code()
+        self.districts = {code: t.pk for code, t in territories_by_code().items()}
+        self.forms = violence_form_ids_by_code()
         self.pk_of: dict[int, int] = {}
 
     def write(self, chunk: Chunk, keep: set[int]) -> int:

@@ -10,11 +10,25 @@ def districts() -> QuerySet[Territory]:
     return Territory.objects.filter(level=Territory.Level.DISTRICT).order_by("name_ru")
 
 
-def region() -> Territory | None:
-    """The region this installation serves."""
-    return Territory.objects.filter(level=Territory.Level.REGION).first()
+def territories_by_code() -> dict[str, Territory]:
+    """Every territory (region, districts, settlements) by its code."""
+    return {t.code: t for t in Territory.objects.all()}
 
 
 def agencies() -> QuerySet[Agency]:
-    """Active agencies, by name."""
-    return Agency.objects.filter(is_active=True).select_related("district").order_by("name_ru")
+    """All agencies, by Russian name."""
+    return Agency.objects.order_by("name_ru")
+
+
+def agencies_with_ids(ids) -> QuerySet[Agency]:
+    """The agencies with these keys (a list or a subquery), by Russian name."""
+    return Agency.objects.filter(pk__in=ids).order_by("name_ru")
+
+
+def agency_ids_by_code() -> dict[str, int]:
+    """Agency keys by agency code."""
+    return dict(Agency.objects.values_list("code", "pk"))
+
+
+def any_agency_exists() -> bool:
+    return Agency.objects.exists()
