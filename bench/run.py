@@ -105,15 +105,23 @@ TABLE_START, TABLE_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
 def write_table(rows: list[dict]) -> None:
-    """Replace the table in BENCHMARKS.md between its markers with these rows."""
+    """Put these rows into the table in BENCHMARKS.md (replacing rows of the same benchmark and
+    database, keeping the others) and the machine line above it."""
+    RESULTS.mkdir(exist_ok=True)
+    store = RESULTS.parent / "table.json"
+    table = json.loads(store.read_text(encoding="utf-8")) if store.exists() else []
+    keys = {(r["benchmark"], r["database"]) for r in rows}
+    table = [r for r in table if (r["benchmark"], r["database"]) not in keys] + rows
+    table.sort(key=lambda r: (int(re.sub(r"\D", "", r["benchmark"]) or 0), r["benchmark"], r["database"]))
+    store.write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     lines = [
         TABLE_START,
-        f"Measured {dt.date.today().isoformat()} on {machine()}.",
+        f"Latest run {dt.date.today().isoformat()} on {machine()}.",
         "",
         "| benchmark | database | time | throughput | peak memory | reproduce |",
         "|---|---|---|---|---|---|",
     ]
-    for r in rows:
+    for r in table:
         lines.append(
             f"| `{r['benchmark']}` | {r['database']} | {r['seconds']} s | {r['cases_per_second']} cases/s "
             f"| {r['peak_rss_mb']} MB | `{r['reproduce']}` |"

@@ -89,6 +89,7 @@ def diagnose(exc: Exception) -> str:
 
 def run_command_line(argv: list[str]) -> int:
     """Run a manage.py command; print setup problems as one line and return a non-zero code."""
+    from django.db.migrations.exceptions import InconsistentMigrationHistory
     from django.db.utils import DatabaseError
 
     try:
@@ -109,5 +110,12 @@ def run_command_line(argv: list[str]) -> int:
         return 2
     except DatabaseError as exc:
         print(f"SafeZone: {diagnose(exc)}", file=sys.stderr)
+        return 2
+    except InconsistentMigrationHistory as exc:
+        print(
+            f"SafeZone: the database's migration history does not match this version ({exc}). "
+            "Use a database made by this version, or an empty one.",
+            file=sys.stderr,
+        )
         return 2
     return 0

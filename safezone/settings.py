@@ -98,6 +98,10 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "rules.apps.AutodiscoverRulesConfig",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
     "safezone.directory",
     "safezone.accounts",
     "safezone.access",
@@ -108,6 +112,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "safezone.common.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -115,9 +120,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "safezone.accounts.middleware.SessionLimitsMiddleware",
+    "safezone.accounts.middleware.RequireMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns lockouts into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "safezone.urls"
@@ -143,6 +154,8 @@ TEMPLATES = [
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses locked-out usernames before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "safezone.accounts.backends.SafeZoneBackend",
     # Object permissions (`user.has_perm("case.view", case)`) answered by the access policy.
     "rules.permissions.ObjectPermissionBackend",
@@ -153,24 +166,73 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "accounts:login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "cases:my_work"
-LOGOUT_REDIRECT_URL = "accounts:login"
+LOGOUT_REDIRECT_URL = "account_login"
 
-# Sessions: absolute lifetime 12 hours (DOMAIN.md security targets).
-SESSION_COOKIE_AGE = 12 * 60 * 60
+# Sign-in with django-allauth: usernames, no self-registration, MFA for every role that reads
+# personal data (safezone.accounts.middleware.RequireMFAMiddleware).
+ACCOUNT_ADAPTER = "safezone.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_REAUTHENTICATION_TIMEOUT = int(os.environ.get("SAFEZONE_REAUTH_SECONDS", "300"))
+MFA_ADAPTER = "safezone.accounts.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = "SafeZone"
+MFA_TOTP_TOLERANCE = 1
+MFA_PASSKEY_LOGIN_ENABLED = False
+# WebAuthn wants https; browsers treat localhost as secure, a demo on plain http needs this.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or SAFEZONE_DEMO
+
+# Lockout after repeated failures (django-axes): per username and address, so a stranger
+# cannot lock a colleague out from elsewhere.
+AXES_FAILURE_LIMIT = int(os.environ.get("SAFEZONE_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("SAFEZONE_LOCKOUT_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
+AXES_VERBOSE = False
+# One lockout, not two: allauth's own cache-based limit on failed sign-ins is off (axes keeps
+# its count in the database, across restarts and processes). allauth's other limits stay.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+
+# Sessions: idle timeout 15 minutes, absolute lifetime 12 hours (DOMAIN.md security targets).
+SAFEZONE_IDLE_TIMEOUT = int(os.environ.get("SAFEZONE_IDLE_TIMEOUT", str(15 * 60)))
+SAFEZONE_SESSION_MAX_AGE = int(os.environ.get("SAFEZONE_SESSION_MAX_AGE", str(12 * 60 * 60)))
+SESSION_COOKIE_AGE = SAFEZONE_SESSION_MAX_AGE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Secure cookies and HSTS unless debugging (browsers accept secure cookies from localhost).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
 if env_flag("HTTPS"):
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Behind a TLS-terminating proxy: redirect plain http and trust its header.
     SECURE_SSL_REDIRECT = True
-    SECURE_HSTS_SECONDS = 31536000
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy: nothing but our own files; no inline scripts or styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Bootstrap draws check marks and select arrows with data: SVG images.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
@@ -220,6 +282,10 @@ SPECTACULAR_SETTINGS = {
 
 # Lists in the web interface.
 SAFEZONE_PAGE_SIZE = 25
+# An export carries at most this many rows (narrow the filters for more): exports leak.
+SAFEZONE_EXPORT_MAX_ROWS = int(os.environ.get("SAFEZONE_EXPORT_MAX_ROWS", "5000"))
+# How long a break-glass access lasts.
+SAFEZONE_BREAK_GLASS_HOURS = int(os.environ.get("SAFEZONE_BREAK_GLASS_HOURS", "8"))
 
 LOGGING = {
     "version": 1,

@@ -1,14 +1,22 @@
 """Top-level URL map: the web interface, the API and Django admin for reference data."""
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from safezone.common.views import home
+
+# Admin signs in through allauth too: the same second factor, lockout and audit.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="cases:my_work", permanent=False)),
-    path("accounts/", include("safezone.accounts.urls")),
+    path("", home, name="home"),
+    path("account/", include("allauth.urls")),
+    path("me/", include("safezone.accounts.urls")),
     path("cases/", include("safezone.cases.urls")),
     path("people/", include("safezone.people.urls")),
+    path("access/", include("safezone.access.urls")),
+    path("audit/", include("safezone.audit.urls")),
     path("api/", include("safezone.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

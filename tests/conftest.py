@@ -41,6 +41,14 @@ def _flush_past_audit_triggers():
     ops_class.execute_sql_flush = original
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: allauth remembers used authenticator codes there."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Build the world once; each test runs in a transaction rolled back afterwards."""
@@ -70,6 +78,16 @@ def live_world(transactional_db) -> SimpleNamespace:
     if Agency.objects.filter(code="crisis").exists():
         return _fresh_world()
     return build_world()
+
+
+def reauthenticate(client, user) -> None:
+    """Make the client's session look freshly re-authenticated (allauth's own record of it)."""
+    import time
+
+    session = client.session
+    session["account_authentication_methods_user"] = str(user.pk)
+    session["account_authentication_methods"] = [{"method": "password", "at": time.time(), "reauthenticated": True}]
+    session.save()
 
 
 @pytest.fixture
@@ -119,3 +137,14 @@ def browser_context_args(browser_context_args):
         "timezone_id": "Europe/Moscow",
         "viewport": {"width": 1280, "height": 900},
     }
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many cells of the access matrix were checked, and how many were allowed."""
+    from tests.access.test_matrix import TALLY
+
+    if TALLY["cells"]:
+        terminalreporter.write_line(
+            f"access matrix: {TALLY['cells']} cells checked (role × relation × action), {TALLY['allowed']} allowed, "
+            f"{TALLY['unexpected']} unexpected allows"
+        )

@@ -11,53 +11,151 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from safezone.audit.models import AuditEvent
 from safezone.cases.models import Case
 from safezone.people.models import Person
+from tests.conftest import reauthenticate
 
-# name -> (method, path template); {case}: case_a, {person}: maria (both out of Olga's scope).
+# name -> (method, path template); {case}: case_a, {person}: maria (both out of Olga's scope),
+# {referral}, {seal}, {consent}: made on case_a for the test, {user}: Anna.
 DOORS = {
     "cases:list": ("get", "/cases/"),
     "cases:my_work": ("get", "/cases/mine/"),
+    "cases:export": ("get", "/cases/export.csv"),
     "cases:detail": ("get", "/cases/{case}/"),
     "cases:edit": ("post", "/cases/{case}/edit/"),
     "cases:incident_new": ("get", "/cases/{case}/incidents/new/"),
+    "cases:refer": ("get", "/cases/{case}/refer/"),
+    "cases:seal_add": ("post", "/cases/{case}/seals/"),
+    "cases:seal_lift": ("post", "/cases/{case}/seals/{seal}/lift/"),
+    "cases:consent_new": ("get", "/cases/{case}/consents/new/"),
+    "cases:consent_withdraw": ("post", "/cases/{case}/consents/{consent}/withdraw/"),
+    "cases:referrals": ("get", "/cases/referrals/"),
+    "cases:referral_step": ("post", "/cases/referrals/{referral}/accept/"),
     "cases:intake": ("get", "/cases/intake/"),
     "cases:intake_person_search": ("get", "/cases/intake/persons/?surname=Кузнецова"),
     "people:detail": ("get", "/people/{person}/"),
+    "people:edit": ("get", "/people/{person}/edit/"),
+    "people:contact_new": ("post", "/people/{person}/contacts/"),
+    "access:break_glass": ("get", "/access/break-glass/"),
+    "access:break_glass_review": ("get", "/access/break-glass/review/"),
+    "access:break_glass_review_step": ("post", "/access/break-glass/review/{glass}/"),
+    "audit:home": ("get", "/audit/"),
+    "audit:person": ("get", "/audit/persons/{person}/"),
+    "audit:person_export": ("get", "/audit/persons/{person}/export.csv"),
+    "audit:case": ("get", "/audit/cases/{case}/"),
+    "audit:user": ("get", "/audit/users/{user}/"),
     "case-list": ("get", "/api/cases/"),
     "case-detail": ("get", "/api/cases/{case}/"),
     "person-list": ("get", "/api/persons/"),
     "person-detail": ("get", "/api/persons/{person}/"),
 }
-# Routes that carry no personal data.
-NOT_DOORS = {"accounts:login", "accounts:logout", "set_language", "schema", "api-docs", "api-root"}
+# Doors to one record, or to a step on it: an outsider gets a 404 and leaves a recorded refusal.
+RECORD_DOORS = [
+    "cases:detail",
+    "cases:edit",
+    "cases:incident_new",
+    "cases:refer",
+    "cases:seal_add",
+    "cases:seal_lift",
+    "cases:consent_new",
+    "cases:consent_withdraw",
+    "cases:referral_step",
+    "people:detail",
+    "people:edit",
+    "people:contact_new",
+    "access:break_glass_review",
+    "access:break_glass_review_step",
+    "audit:home",
+    "audit:person",
+    "audit:person_export",
+    "audit:case",
+    "audit:user",
+    "case-detail",
+    "person-detail",
+]
+# Routes that carry no personal data of the register (sign-in, the user's own notifications, schema).
+NOT_DOORS = {
+    "home",
+    "set_language",
+    "schema",
+    "api-docs",
+    "api-root",
+    "accounts:notifications",
+    "accounts:notifications_read",
+}
+# django-allauth's own pages (sign-in, second factor): its route names start with these.
+NOT_DOOR_PREFIXES = ("account_", "mfa_")
 
 
-def _path(world, name):
+@pytest.fixture
+def doors(world):
+    """The records the door paths name: a referral, a seal, a consent and a break-glass on Anna's case."""
+    from safezone.access.models import BreakGlass, Consent, Seal
+    from safezone.cases.models import Referral
+
+    referral = Referral.objects.create(
+        case=world.case_a,
+        from_agency=world.crisis,
+        from_user=world.anna,
+        to_agency=world.kdn,
+        message="x",
+        legal_ground="vital_interests",
+    )
+    seal = Seal.objects.create(case=world.case_a, user=world.boris, reason="conflict", created_by=world.anna)
+    consent = Consent.objects.create(
+        person=world.maria,
+        case=world.case_a,
+        categories=["summary"],
+        purposes=["case_work"],
+        form="written",
+        given_on=world.case_a.opened_on,
+        recorded_by=world.anna,
+    )
+    glass = BreakGlass.objects.create(
+        user=world.sveta,
+        case=world.case_c,
+        membership=world.sveta.memberships.get(),
+        reason="x" * 30,
+        expires_at=world.case_a.created_at,
+    )
+    return {
+        "case": world.case_a.pk,
+        "person": world.maria.pk,
+        "referral": referral.pk,
+        "seal": seal.pk,
+        "consent": consent.pk,
+        "glass": glass.pk,
+        "user": world.anna.pk,
+    }
+
+
+def _path(world, name, ids=None):
     method, template = DOORS[name]
-    return method, template.format(case=world.case_a.pk, person=world.maria.pk)
+    ids = ids or {"case": world.case_a.pk, "person": world.maria.pk, "user": world.anna.pk}
+    return method, template.format(**ids) if "{" in template else template
 
 
 @pytest.mark.parametrize("name", sorted(DOORS))
-def test_a_signed_out_visitor_is_sent_to_sign_in_and_sees_nothing(world, client, name):
-    method, path = _path(world, name)
+def test_a_signed_out_visitor_is_sent_to_sign_in_and_sees_nothing(world, doors, client, name):
+    method, path = _path(world, name, doors)
     response = getattr(client, method)(path)
     if name.startswith(("case-", "person-")):
         assert response.status_code in (401, 403)
     else:
-        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        assert response.status_code == 302 and "/account/login/" in response["Location"]
     assert "Кузнецова" not in response.content.decode()
 
 
-@pytest.mark.parametrize(
-    "name", ["cases:detail", "cases:edit", "cases:incident_new", "people:detail", "case-detail", "person-detail"]
-)
-def test_a_user_outside_the_scope_gets_404_and_the_refusal_is_audited(world, client_for, name):
-    method, path = _path(world, name)
-    response = getattr(client_for(world.olga), method)(path)
+@pytest.mark.parametrize("name", RECORD_DOORS)
+def test_a_user_outside_the_scope_gets_404_and_the_refusal_is_audited(world, doors, client_for, name):
+    method, path = _path(world, name, doors)
+    before = AuditEvent.objects.count()
+    client = client_for(world.olga)
+    reauthenticate(client, world.olga)  # past the password prompt of exports: the policy must still refuse
+    response = getattr(client, method)(path)
     assert response.status_code == 404
     assert "Кузнецова" not in response.content.decode()
     denial = AuditEvent.objects.filter(actor=world.olga, decision="deny").last()
-    assert denial is not None and denial.rule == "out-of-scope"
-    assert denial.object_id in (str(world.case_a.pk), str(world.maria.pk))
+    assert denial is not None and denial.seq > before
+    assert denial.rule in ("out-of-scope", "no-role-allows-this", "not-a-member-of-this-agency")
 
 
 @pytest.mark.parametrize("name", ["cases:detail", "people:detail", "case-detail", "person-detail"])
@@ -66,7 +164,7 @@ def test_a_user_in_scope_reads_and_the_read_is_audited(world, client_for, name):
     response = getattr(client_for(world.anna), method)(path)
     assert response.status_code == 200
     event = AuditEvent.objects.filter(actor=world.anna, decision="allow").last()
-    assert event.rule == "caseworker@crisis:own"
+    assert event.rule.endswith("caseworker@crisis:own")  # a person is reached through one of their cases
     assert event.purpose == "case_work"
 
 
@@ -141,6 +239,19 @@ def _route_names(resolver, namespace=""):
 
 
 def test_every_route_is_either_a_guarded_door_or_declared_free_of_personal_data():
-    names = {n for n in _route_names(get_resolver()) if not n.startswith("admin:")}
+    names = {n for n in _route_names(get_resolver()) if not n.startswith(("admin:", *NOT_DOOR_PREFIXES))}
     undeclared = names - set(DOORS) - NOT_DOORS
     assert not undeclared, f"routes not covered by the door tests: {sorted(undeclared)}"
+
+
+@pytest.mark.parametrize("path", ["/cases/export.csv", "/audit/persons/{person}/export.csv"])
+def test_exports_ask_for_the_password_again(world, client_for, path):
+    response = client_for(world.dasha).get(path.format(person=world.maria.pk))
+    assert response.status_code == 302 and "/account/reauthenticate/" in response["Location"]
+
+
+def test_break_glass_asks_for_the_password_again_before_opening(world, client_for):
+    client = client_for(world.anna)
+    assert client.get("/access/break-glass/").status_code == 200
+    response = client.post("/access/break-glass/", {"case": world.case_c.reference, "reason": "x" * 40})
+    assert response.status_code == 302 and "/account/reauthenticate/" in response["Location"]

@@ -3,6 +3,7 @@
 Who sees what (purpose: case work unless said):
 - anna, caseworker at the crisis centre: case_a (hers) only
 - boris, caseworker at the crisis centre: case_b (his) only
+- tina, head of the crisis centre's DV unit (Anna's unit): case_a
 - sveta, supervisor at the crisis centre: case_a and case_b (the agency's)
 - petr, police officer in Vologda: case_d (his agency's)
 - olga, caseworker in Sokol: case_c
@@ -18,8 +19,9 @@ from types import SimpleNamespace
 from django.contrib.auth.hashers import make_password
 
 from safezone.accounts.models import Membership, Role, User
+from safezone.accounts.services import totp_activate, totp_secret_for
 from safezone.cases.models import Case, Incident, IncidentForm, Participant, ViolenceForm
-from safezone.directory.models import Agency, Territory
+from safezone.directory.models import Agency, Territory, Unit
 from safezone.directory.services import territory_load_file
 from safezone.people.models import Identifier, Person, Relation
 from safezone.people.services import person_search_key
@@ -70,11 +72,17 @@ def build_world() -> SimpleNamespace:
     w.social_sokol = _agency("social-sokol", "social_protection", "КЦСОН Сокольского района", sokolsky, [sokolsky])
     w.kdn = _agency("kdn", "youth_commission", "КДНиЗП Вологды", vologda, [vologda])
     w.department = _agency("department", "department", "Департамент", region, [vologda, sokolsky])
+    w.unit_dv = Unit.objects.create(agency=w.crisis, code="dv", name_ru="Отделение помощи женщинам", name_en="DV unit")
+    w.unit_child = Unit.objects.create(
+        agency=w.crisis, code="child", name_ru="Отделение помощи детям", name_en="Child unit"
+    )
 
     password_hash = make_password(PASSWORD)
+    units = {"anna": w.unit_dv, "tina": w.unit_dv, "boris": w.unit_child}
     staff = [
         ("anna", Role.CASEWORKER, w.crisis),
         ("boris", Role.CASEWORKER, w.crisis),
+        ("tina", Role.TEAM_LEAD, w.crisis),
         ("sveta", Role.SUPERVISOR, w.crisis),
         ("petr", Role.POLICE_OFFICER, w.police),
         ("olga", Role.CASEWORKER, w.social_sokol),
@@ -92,7 +100,10 @@ def build_world() -> SimpleNamespace:
             is_staff=username == "root",
             is_superuser=username == "root",
         )
-        Membership.objects.create(user=user, agency=agency, role=role)
+        Membership.objects.create(
+            user=user, agency=agency, role=role, unit=units.get(username), dp_training_on=TODAY - dt.timedelta(days=200)
+        )
+        totp_activate(user=user, secret=totp_secret_for(username, "world"))
         setattr(w, username, user)
     w.nemo = User.objects.create(username="nemo", password=password_hash)
 
@@ -107,11 +118,12 @@ def build_world() -> SimpleNamespace:
     Relation.objects.create(person=w.maria, relative=w.sasha, kind="parent")
     Relation.objects.create(person=w.elena, relative=w.maria, kind="other")
 
-    def case(kind, agency, worker, district, opened, people):
+    def case(kind, agency, worker, district, opened, people, unit=None):
         c = Case.objects.create(
             kind=kind,
             owner_agency=agency,
             owner_worker=worker,
+            owner_unit=unit,
             district=district,
             opened_on=opened,
             summary="Тестовое дело",
@@ -128,8 +140,11 @@ def build_world() -> SimpleNamespace:
         vologda,
         TODAY - dt.timedelta(days=40),
         [(w.maria, "victim"), (w.ivan, "perpetrator"), (w.sasha, "child")],
+        unit=w.unit_dv,
     )
-    w.case_b = case("dv", w.crisis, w.boris, vologda, TODAY - dt.timedelta(days=10), [(w.elena, "victim")])
+    w.case_b = case(
+        "dv", w.crisis, w.boris, vologda, TODAY - dt.timedelta(days=10), [(w.elena, "victim")], unit=w.unit_child
+    )
     w.case_c = case(
         "child",
         w.social_sokol,
@@ -155,38 +170,23 @@ def build_world() -> SimpleNamespace:
 
 
 NAMES = [
-    "vologda",
-    "sokolsky",
-    "region",
-    "crisis",
-    "police",
-    "social_sokol",
-    "kdn",
-    "department",
-    "anna",
-    "boris",
-    "sveta",
-    "petr",
-    "olga",
-    "kira",
-    "alex",
-    "dasha",
-    "root",
-    "nemo",
-    "maria",
-    "ivan",
-    "sasha",
-    "elena",
-    "petya",
-    "olesya",
-    "case_a",
-    "case_b",
-    "case_c",
-    "case_d",
-    "incident_a",
+    *("vologda", "sokolsky", "region", "crisis", "police", "social_sokol", "kdn", "department"),
+    *("unit_dv", "unit_child"),
+    *("anna", "boris", "tina", "sveta", "petr", "olga", "kira", "alex", "dasha", "root", "nemo"),
+    *("maria", "ivan", "sasha", "elena", "petya", "olesya"),
+    *("case_a", "case_b", "case_c", "case_d", "incident_a"),
 ]
 
 
 def world_keys(w: SimpleNamespace) -> dict:
     """(model, pk) of every named object, to fetch fresh copies for each test."""
     return {name: (type(getattr(w, name)), getattr(w, name).pk) for name in NAMES}
+
+
+def totp_code(username: str) -> str:
+    """The authenticator-app code a world user would type now."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(totp_secret_for(username, "world"), int(time.time()) // 30))

@@ -1,11 +1,14 @@
-"""The access policy: which role may take which action, for which purpose, over which records.
+"""The access policy: which role may take which action, for which purpose, over which records,
+and which sensitive fields it sees.
 
-This table is the one place that says it. Default is no access (DESIGN.md rule 3):
-a role not listed, an action not listed, or a purpose not listed gets nothing.
+This table is the one place that says it. Default is no access (DESIGN.md rule 3): a role
+not listed, an action not listed, a purpose not listed, or a membership without
+data-protection training gets nothing.
 """
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -19,10 +22,20 @@ class Action(models.TextChoices):
     VIEW_CASE = "case.view", _("read a case")
     OPEN_CASE = "case.open", _("open a case")
     EDIT_CASE = "case.edit", _("change a case")
+    EXPORT_CASES = "case.export", _("export cases")
+    SEAL_CASE = "case.seal", _("seal a case")
+    REFER_CASE = "case.refer", _("refer a case")
+    ANSWER_REFERRAL = "referral.answer", _("answer a referral")
+    BREAK_GLASS = "case.break_glass", _("break the glass")
     ADD_INCIDENT = "incident.add", _("record an incident")
     VIEW_PERSON = "person.view", _("read a person's record")
     SEARCH_PERSONS = "person.search", _("search persons")
     CREATE_PERSON = "person.create", _("register a person")
+    EDIT_PERSON = "person.edit", _("change a person's record")
+    RECORD_CONSENT = "consent.record", _("record consent")
+    READ_AUDIT = "audit.read", _("read the audit log")
+    EXPORT_AUDIT = "audit.export", _("export a person's access history")
+    REVIEW_BREAK_GLASS = "break_glass.review", _("review break-glass access")
 
 
 class Scope(models.IntegerChoices):
@@ -30,9 +43,10 @@ class Scope(models.IntegerChoices):
 
     NONE = 0, _("no records")
     OWN = 1, _("own cases")
-    AGENCY = 2, _("the agency's cases")
-    DISTRICT = 3, _("cases in the districts the agency serves")
-    REGION = 4, _("all cases in the region")
+    TEAM = 2, _("the unit's cases")
+    AGENCY = 3, _("the agency's cases")
+    DISTRICT = 4, _("cases in the districts the agency serves")
+    REGION = 5, _("all cases in the region")
 
 
 class Purpose(models.TextChoices):
@@ -42,49 +56,94 @@ class Purpose(models.TextChoices):
     INTAKE = "intake", _("intake")
     SUPERVISION = "supervision", _("supervision")
     COORDINATION = "coordination", _("multi-agency coordination")
+    DATA_PROTECTION = "data_protection", _("data protection")
+
+
+class FieldGroup(models.TextChoices):
+    """Sensitive fields, shown only to roles that need them (an analyst never sees them)."""
+
+    NARRATIVE = "narrative", _("narrative (summaries, what happened)")
+    CONTACTS = "contacts", _("contact details")
+    SAFE_CONTACT = "safe_contact", _("safe-contact instructions")
+    SHELTER_ADDRESS = "shelter_address", _("shelter addresses")
+
+
+class ShareCategory(models.TextChoices):
+    """Kinds of information a person may agree to share."""
+
+    SUMMARY = "summary", _("what happened and the case summary")
+    CONTACTS = "contacts", _("contact details")
+    SAFE_CONTACT = "safe_contact", _("safe-contact instructions")
+    HEALTH = "health", _("health information")
+    CHILDREN = "children", _("information about the children")
 
 
 @dataclass(frozen=True)
 class RolePolicy:
-    """What one role may do: the actions, the purposes they may serve, and the reach."""
+    """What one role may do: the actions, the purposes they may serve, the reach, the sensitive fields."""
 
     scope: Scope
     actions: frozenset[str]
     purposes: frozenset[str]
+    fields: frozenset[str] = frozenset()
 
 
-_CASE_WORK = frozenset(
-    {
-        Action.LIST_CASES,
-        Action.VIEW_CASE,
-        Action.OPEN_CASE,
-        Action.EDIT_CASE,
-        Action.ADD_INCIDENT,
-        Action.VIEW_PERSON,
-        Action.SEARCH_PERSONS,
-        Action.CREATE_PERSON,
-    }
-)
-_READ_ONLY = frozenset({Action.LIST_CASES, Action.VIEW_CASE, Action.VIEW_PERSON})
+_READ = frozenset({Action.LIST_CASES, Action.VIEW_CASE, Action.VIEW_PERSON})
+_CASE_WORK = _READ | {
+    Action.OPEN_CASE,
+    Action.EDIT_CASE,
+    Action.EXPORT_CASES,
+    Action.SEAL_CASE,
+    Action.REFER_CASE,
+    Action.ANSWER_REFERRAL,
+    Action.BREAK_GLASS,
+    Action.ADD_INCIDENT,
+    Action.SEARCH_PERSONS,
+    Action.CREATE_PERSON,
+    Action.EDIT_PERSON,
+    Action.RECORD_CONSENT,
+}
+_FRONT_LINE = frozenset({Purpose.CASE_WORK, Purpose.INTAKE})
+_ALL_FIELDS = frozenset(FieldGroup.values)
 _NOTHING: frozenset[str] = frozenset()
 
 ROLE_POLICY: dict[str, RolePolicy] = {
-    Role.CASEWORKER: RolePolicy(Scope.OWN, _CASE_WORK, frozenset({Purpose.CASE_WORK, Purpose.INTAKE})),
-    Role.HELPLINE_OPERATOR: RolePolicy(Scope.OWN, _CASE_WORK, frozenset({Purpose.CASE_WORK, Purpose.INTAKE})),
-    Role.SCHOOL_PEDAGOGUE: RolePolicy(Scope.OWN, _CASE_WORK, frozenset({Purpose.CASE_WORK, Purpose.INTAKE})),
-    Role.POLICE_OFFICER: RolePolicy(Scope.AGENCY, _CASE_WORK, frozenset({Purpose.CASE_WORK, Purpose.INTAKE})),
-    Role.SUPERVISOR: RolePolicy(
-        Scope.AGENCY, _CASE_WORK, frozenset({Purpose.CASE_WORK, Purpose.INTAKE, Purpose.SUPERVISION})
+    Role.CASEWORKER: RolePolicy(Scope.OWN, _CASE_WORK, _FRONT_LINE, _ALL_FIELDS),
+    Role.TEAM_LEAD: RolePolicy(Scope.TEAM, _CASE_WORK, _FRONT_LINE | {Purpose.SUPERVISION}, _ALL_FIELDS),
+    Role.SUPERVISOR: RolePolicy(Scope.AGENCY, _CASE_WORK, _FRONT_LINE | {Purpose.SUPERVISION}, _ALL_FIELDS),
+    Role.HELPLINE_OPERATOR: RolePolicy(
+        Scope.OWN,
+        _CASE_WORK - {Action.EXPORT_CASES},
+        _FRONT_LINE,
+        frozenset({FieldGroup.NARRATIVE, FieldGroup.CONTACTS, FieldGroup.SAFE_CONTACT}),
+    ),
+    Role.SCHOOL_PEDAGOGUE: RolePolicy(
+        Scope.OWN,
+        _CASE_WORK - {Action.EXPORT_CASES},
+        _FRONT_LINE,
+        frozenset({FieldGroup.NARRATIVE, FieldGroup.CONTACTS}),
+    ),
+    Role.POLICE_OFFICER: RolePolicy(
+        Scope.AGENCY,
+        _CASE_WORK,
+        _FRONT_LINE,
+        frozenset({FieldGroup.NARRATIVE, FieldGroup.CONTACTS, FieldGroup.SAFE_CONTACT}),
     ),
     # Coordinators read (never edit) cases of the districts their body covers, for meetings.
-    Role.COORDINATOR: RolePolicy(Scope.DISTRICT, _READ_ONLY, frozenset({Purpose.COORDINATION})),
-    # Analysts work on pseudonymised figures only; administrators keep reference data;
-    # the data-protection officer reads the audit log, not case content.
-    Role.ANALYST: RolePolicy(Scope.NONE, _NOTHING, frozenset()),
-    Role.ADMINISTRATOR: RolePolicy(Scope.NONE, _NOTHING, frozenset()),
-    Role.DPO: RolePolicy(Scope.NONE, _NOTHING, frozenset()),
+    Role.COORDINATOR: RolePolicy(
+        Scope.DISTRICT, _READ, frozenset({Purpose.COORDINATION}), frozenset({FieldGroup.NARRATIVE})
+    ),
+    # The data-protection officer answers subject-access requests and reviews break-glass:
+    # finds a person across the region and reads the audit log, never case content.
+    Role.DPO: RolePolicy(
+        Scope.REGION,
+        frozenset({Action.SEARCH_PERSONS, Action.READ_AUDIT, Action.EXPORT_AUDIT, Action.REVIEW_BREAK_GLASS}),
+        frozenset({Purpose.DATA_PROTECTION}),
+    ),
+    # Analysts work on pseudonymised figures only; administrators keep reference data.
+    Role.ANALYST: RolePolicy(Scope.NONE, _NOTHING, _NOTHING),
+    Role.ADMINISTRATOR: RolePolicy(Scope.NONE, _NOTHING, _NOTHING),
 }
-
 
 # Some purposes reach only some actions, whatever the role: intake finds or registers the
 # person, opens the case and records its first incident, and lists nothing.
@@ -92,7 +151,18 @@ PURPOSE_ACTIONS: dict[str, frozenset[str]] = {
     Purpose.INTAKE: frozenset(
         {Action.SEARCH_PERSONS, Action.VIEW_PERSON, Action.CREATE_PERSON, Action.OPEN_CASE, Action.ADD_INCIDENT}
     ),
+    Purpose.DATA_PROTECTION: frozenset(
+        {Action.SEARCH_PERSONS, Action.READ_AUDIT, Action.EXPORT_AUDIT, Action.REVIEW_BREAK_GLASS}
+    ),
 }
+
+# Break-glass opens a case for reading only: to act, the worker asks for a referral.
+BREAK_GLASS_ACTIONS = frozenset({Action.LIST_CASES, Action.VIEW_CASE, Action.VIEW_PERSON})
+
+
+def break_glass_hours() -> int:
+    """How long a break-glass access lasts (SAFEZONE_BREAK_GLASS_HOURS, default 8)."""
+    return int(getattr(settings, "SAFEZONE_BREAK_GLASS_HOURS", 8))
 
 
 def purpose_allows(purpose: str, action: str) -> bool:
@@ -102,4 +172,9 @@ def purpose_allows(purpose: str, action: str) -> bool:
 
 def policy_for(role: str) -> RolePolicy:
     """The policy of a role; an unknown role gets nothing."""
-    return ROLE_POLICY.get(role, RolePolicy(Scope.NONE, _NOTHING, frozenset()))
+    return ROLE_POLICY.get(role, RolePolicy(Scope.NONE, _NOTHING, _NOTHING))
+
+
+def roles_allowed(action: str) -> list[str]:
+    """The roles whose policy allows an action."""
+    return [role for role, policy in ROLE_POLICY.items() if action in policy.actions]

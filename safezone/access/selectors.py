@@ -1,14 +1,16 @@
 """Questions the policy answers: which records may this user reach, and may they do this to that one."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
+from django.utils import timezone
 
 from safezone.accounts.models import Membership
 from safezone.accounts.selectors import memberships_of
 
-from .policy import Purpose, Scope, policy_for, purpose_allows
+from .models import BreakGlass, CaseGrant, Seal
+from .policy import BREAK_GLASS_ACTIONS, Purpose, Scope, policy_for, purpose_allows
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,10 @@ class Grant:
         """How the audit log names this grant, e.g. `caseworker@crisis-vologda:own`."""
         return f"{self.membership.role}@{self.membership.agency.code}:{self.scope.name.lower()}"
 
+    @property
+    def fields(self) -> frozenset[str]:
+        return policy_for(self.membership.role).fields
+
     def districts(self) -> list[int]:
         """Ids of the districts the membership's agency serves (cached on the membership)."""
         cached = getattr(self.membership, "_district_ids", None)
@@ -32,12 +38,16 @@ class Grant:
         return cached
 
     def case_q(self, prefix: str = "") -> Q:
-        """Rows of Case (reached through `prefix`) that this grant covers."""
-        user_id, agency_id = self.membership.user_id, self.membership.agency_id
+        """Rows of Case (reached through `prefix`) that this grant's scope covers."""
+        m = self.membership
         if self.scope == Scope.OWN:
-            return Q(**{f"{prefix}owner_worker_id": user_id, f"{prefix}owner_agency_id": agency_id})
+            return Q(**{f"{prefix}owner_worker_id": m.user_id, f"{prefix}owner_agency_id": m.agency_id})
+        if self.scope == Scope.TEAM:
+            if m.unit_id is None:  # a head of unit without a unit heads only their own cases
+                return Q(**{f"{prefix}owner_worker_id": m.user_id, f"{prefix}owner_agency_id": m.agency_id})
+            return Q(**{f"{prefix}owner_unit_id": m.unit_id})
         if self.scope == Scope.AGENCY:
-            return Q(**{f"{prefix}owner_agency_id": agency_id})
+            return Q(**{f"{prefix}owner_agency_id": m.agency_id})
         if self.scope == Scope.DISTRICT:
             return Q(**{f"{prefix}district_id__in": self.districts()})
         if self.scope == Scope.REGION:
@@ -45,37 +55,66 @@ class Grant:
         return Q(pk__in=[])
 
     def covers_case(self, case) -> bool:
-        """Whether this grant reaches one case (no query beyond the districts served)."""
-        if self.scope == Scope.OWN:
-            return case.owner_worker_id == self.membership.user_id and case.owner_agency_id == self.membership.agency_id
+        """Whether this grant's scope reaches one case (no query beyond the districts served)."""
+        m = self.membership
+        if self.scope == Scope.OWN or (self.scope == Scope.TEAM and m.unit_id is None):
+            return case.owner_worker_id == m.user_id and case.owner_agency_id == m.agency_id
+        if self.scope == Scope.TEAM:
+            return case.owner_unit_id == m.unit_id
         if self.scope == Scope.AGENCY:
-            return case.owner_agency_id == self.membership.agency_id
+            return case.owner_agency_id == m.agency_id
         if self.scope == Scope.DISTRICT:
             return case.district_id in self.districts()
         return self.scope == Scope.REGION
 
+    def team_q(self) -> Q:
+        """CaseGrant rows that put this membership on a case team: its own, or (agency-wide roles)
+        any worker's of its agency."""
+        m = self.membership
+        if self.scope >= Scope.AGENCY:
+            return Q(agency_id=m.agency_id)
+        return Q(agency_id=m.agency_id, user_id=m.user_id)
+
 
 @dataclass(frozen=True)
 class Decision:
-    """An answer of the policy: allowed or not, and the rule that decided."""
+    """An answer of the policy: allowed or not, the rule that decided, and what the user may see."""
 
     allowed: bool
     rule: str
+    membership: Membership | None = None
+    fields: frozenset[str] = field(default_factory=frozenset)
 
     def __bool__(self) -> bool:
         return self.allowed
 
+    def shows(self, group: str) -> bool:
+        """Whether this decision lets the user see a sensitive field group."""
+        return self.allowed and group in self.fields
 
-def grants_for(user, action: str, purpose: str) -> list[Grant]:
-    """The user's memberships that allow `action` for `purpose`, each with its scope."""
+
+def _trained(membership: Membership) -> bool:
+    trained_on = membership.dp_training_on
+    return trained_on is not None and trained_on <= timezone.localdate()
+
+
+def _role_grants(user, action: str, purpose: str, *, trained_only: bool = True) -> list[Grant]:
     if not getattr(user, "is_authenticated", False) or not user.is_active or not purpose_allows(purpose, action):
         return []
     grants = []
     for membership in memberships_of(user):
         policy = policy_for(membership.role)
-        if action in policy.actions and purpose in policy.purposes and policy.scope != Scope.NONE:
-            grants.append(Grant(membership, Scope(policy.scope)))
+        if action not in policy.actions or purpose not in policy.purposes or policy.scope == Scope.NONE:
+            continue
+        if trained_only and not _trained(membership):
+            continue
+        grants.append(Grant(membership, Scope(policy.scope)))
     return grants
+
+
+def grants_for(user, action: str, purpose: str) -> list[Grant]:
+    """The user's trained memberships that allow `action` for `purpose`, each with its scope."""
+    return _role_grants(user, action, purpose)
 
 
 def rules_text(grants: list[Grant]) -> str:
@@ -83,18 +122,73 @@ def rules_text(grants: list[Grant]) -> str:
     return "|".join(g.rule for g in grants) or "no-grant"
 
 
-def _none() -> Q:
-    return Q(pk__in=[])
+# Lists of case ids the user reaches or is sealed from are small (a team, a few seals); past
+# this size the filter uses a subquery instead of a literal list.
+_LITERAL_IDS = 2000
+
+
+def _ids_or_subquery(queryset) -> list | object:
+    """Case ids as a list, or as a subquery when there are too many for a literal list."""
+    ids = list(queryset.values_list("case_id", flat=True)[: _LITERAL_IDS + 1])
+    return queryset.values("case_id") if len(ids) > _LITERAL_IDS else ids
+
+
+def _nonempty(ids) -> bool:
+    return not isinstance(ids, list) or bool(ids)
+
+
+def _seal_targets(user) -> Q:
+    """Seal rows aimed at this user: at them, at one of their units, or at one of their agencies."""
+    memberships = memberships_of(user)
+    return (
+        Q(user_id=user.pk)
+        | Q(unit_id__in=[m.unit_id for m in memberships if m.unit_id])
+        | Q(agency_id__in=[m.agency_id for m in memberships])
+    )
+
+
+def sealed_case_ids(user):
+    """Cases sealed against the user (ids, or a subquery when there are many)."""
+    return _ids_or_subquery(Seal.objects.filter(_seal_targets(user), lifted_at__isnull=True))
+
+
+def is_sealed_for(user, case) -> bool:
+    return Seal.objects.filter(_seal_targets(user), case=case, lifted_at__isnull=True).exists()
+
+
+def _team_grants(grants: list[Grant]):
+    q = Q(pk__in=[])
+    for grant in grants:
+        q |= grant.team_q()
+    return CaseGrant.objects.filter(q, ended_at__isnull=True)
+
+
+def _break_glasses(user, action: str):
+    if action not in BREAK_GLASS_ACTIONS:
+        return BreakGlass.objects.none()
+    return BreakGlass.objects.filter(user=user, expires_at__gt=timezone.now())
 
 
 def case_filter(user, action: str, purpose: str, prefix: str = "") -> Q:
-    """Q over Case (or a model reaching it through `prefix`) for the cases the user may reach."""
+    """Q over Case (or a model reaching it through `prefix`) for the cases the user may reach.
+
+    Scope, widened by case teams and live break-glass, narrowed by seals (which win over all).
+    """
     grants = grants_for(user, action, purpose)
     if not grants:
-        return _none()
-    q = Q()
-    for i, grant in enumerate(grants):
-        q = grant.case_q(prefix) if i == 0 else q | grant.case_q(prefix)
+        return Q(pk__in=[])
+    q = Q(pk__in=[])
+    for grant in grants:
+        q |= grant.case_q(prefix)
+    team = _ids_or_subquery(_team_grants(grants))
+    glass = _ids_or_subquery(_break_glasses(user, action))
+    if _nonempty(team):
+        q |= Q(**{f"{prefix}pk__in": team})
+    if _nonempty(glass):
+        q |= Q(**{f"{prefix}pk__in": glass})
+    sealed = sealed_case_ids(user)
+    if _nonempty(sealed):
+        q &= ~Q(**{f"{prefix}pk__in": sealed})
     return q
 
 
@@ -104,15 +198,20 @@ def _participants():
 
 def person_filter(user, action: str, purpose: str) -> Q:
     """Q over Person for the persons the user may reach: those taking part in a case the user may reach."""
-    grants = grants_for(user, action, purpose)
-    if not grants:
-        return _none()
-    participations = _participants().filter(person=OuterRef("pk")).filter(case_filter(user, action, purpose, "case__"))
-    return Q(Exists(participations))
+    if not grants_for(user, action, purpose):
+        return Q(pk__in=[])
+    participations = _participants().filter(case_filter(user, action, purpose, "case__"))
+    return Q(pk__in=participations.values("person_id"))
 
 
 def _deny(rule: str) -> Decision:
     return Decision(False, rule)
+
+
+def _no_grant_rule(user, action: str, purpose: str) -> str:
+    if _role_grants(user, action, purpose, trained_only=False):
+        return "no-data-protection-training"
+    return "no-role-allows-this"
 
 
 def decide(user, action: str, purpose: str, obj=None) -> Decision:
@@ -123,16 +222,43 @@ def decide(user, action: str, purpose: str, obj=None) -> Decision:
         return _deny("unknown-purpose")
     grants = grants_for(user, action, purpose)
     if not grants:
-        return _deny("no-role-allows-this")
+        return _deny(_no_grant_rule(user, action, purpose))
     if obj is None:
-        return Decision(True, rules_text(grants))
+        return Decision(True, rules_text(grants), grants[0].membership if len(grants) == 1 else None)
     label = obj._meta.label_lower
+    if label == "cases.case":
+        return _decide_case(user, action, grants, obj)
+    if label == "people.person":
+        return _decide_person(user, action, purpose, obj)
+    return _deny("unknown-record-type")
+
+
+def _decide_case(user, action: str, grants: list[Grant], case) -> Decision:
+    if is_sealed_for(user, case):
+        return _deny("sealed")
     for grant in grants:
-        if label == "cases.case" and grant.covers_case(obj):
-            return Decision(True, grant.rule)
-        if label == "people.person" and _participants().filter(person=obj).filter(grant.case_q("case__")).exists():
-            return Decision(True, grant.rule)
+        if grant.covers_case(case):
+            return Decision(True, grant.rule, grant.membership, grant.fields)
+    for team_grant in _team_grants(grants).filter(case=case).select_related("agency"):
+        for grant in grants:
+            if grant.membership.agency_id == team_grant.agency_id:
+                rule = f"{grant.rule}+team:{team_grant.source}#{team_grant.pk}"
+                return Decision(True, rule, grant.membership, grant.fields)
+    glass = _break_glasses(user, action).filter(case=case).select_related("membership").first()
+    if glass is not None:
+        return Decision(True, f"break-glass#{glass.pk}", glass.membership, policy_for(glass.membership.role).fields)
     return _deny("out-of-scope")
+
+
+def _decide_person(user, action: str, purpose: str, person) -> Decision:
+    """A person is reached through a case: the first case of theirs the user may reach decides."""
+    cases = apps.get_model("cases", "Case").objects
+    reachable = cases.filter(case_filter(user, action, purpose), participants__person=person).distinct()
+    case = reachable.order_by("pk").first()
+    if case is None:
+        return _deny("out-of-scope")
+    decision = _decide_case(user, action, grants_for(user, action, purpose), case)
+    return Decision(decision.allowed, f"case#{case.pk}:{decision.rule}", decision.membership, decision.fields)
 
 
 def agencies_acting_for(user, action: str, purpose: str) -> list:
@@ -146,13 +272,13 @@ def agencies_acting_for(user, action: str, purpose: str) -> list:
 
 
 def decide_for_agency(user, action: str, purpose: str, agency) -> Decision:
-    """May the user take `action` (e.g. open a case) on behalf of this agency?"""
+    """May the user take `action` (e.g. open a case, answer a referral) on behalf of this agency?"""
     base = decide(user, action, purpose)
     if not base.allowed:
         return base
     for grant in grants_for(user, action, purpose):
         if grant.membership.agency_id == agency.pk:
-            return Decision(True, grant.rule)
+            return Decision(True, grant.rule, grant.membership, grant.fields)
     return _deny("not-a-member-of-this-agency")
 
 
@@ -164,3 +290,27 @@ def purposes_for(user, action: str) -> list[str]:
         if action in policy.actions and policy.scope != Scope.NONE:
             allowed |= {p for p in policy.purposes if purpose_allows(p, action)}
     return [p for p in Purpose.values if p in allowed]
+
+
+# --- what a case page shows about access ---------------------------------------------------------
+def seals_of(case):
+    """Active seals on a case (for those who may seal it)."""
+    return Seal.objects.filter(case=case, lifted_at__isnull=True).select_related("agency", "unit", "user")
+
+
+def team_of(case):
+    """The case team: workers given access by an accepted referral or a meeting, active first."""
+    return CaseGrant.objects.filter(case=case).select_related("agency", "user").order_by("ended_at", "-granted_at")
+
+
+def consents_of(case):
+    """Consents recorded on a case, newest first."""
+    from .models import Consent
+
+    return Consent.objects.filter(case=case).select_related("person").prefetch_related("agencies")
+
+
+def break_glass_queue(*, review: str | None = "pending"):
+    """Break-glass accesses for the data-protection officer, newest first."""
+    qs = BreakGlass.objects.select_related("user", "case", "membership__agency", "reviewed_by")
+    return qs.filter(review=review) if review else qs

@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     """What a person does in an agency. The access policy maps each role to actions and a scope."""
 
     CASEWORKER = "caseworker", _("caseworker")
+    TEAM_LEAD = "team_lead", _("head of unit")
     SUPERVISOR = "supervisor", _("supervisor")
     HELPLINE_OPERATOR = "helpline_operator", _("helpline operator")
     SCHOOL_PEDAGOGUE = "school_pedagogue", _("school social pedagogue")
@@ -47,6 +48,16 @@ class Membership(models.Model):
         "directory.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    unit = models.ForeignKey(
+        "directory.Unit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    # No access to personal data without data-protection training (recorded by administrators).
+    dp_training_on = models.DateField(_("data-protection training completed"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     started_on = models.DateField(_("since"), null=True, blank=True)
     ended_on = models.DateField(_("until"), null=True, blank=True)
@@ -60,3 +71,22 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.agency}"
+
+
+class Notification(models.Model):
+    """One message to one user: a referral arrived, someone broke the glass on your case."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications")
+    text = models.CharField(_("text"), max_length=300)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text

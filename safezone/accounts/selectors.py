@@ -36,3 +36,70 @@ def staff_with_memberships() -> QuerySet[User]:
 def users_with_ids(ids) -> QuerySet[User]:
     """The users with these keys (a list or a subquery), by name."""
     return User.objects.filter(pk__in=ids).order_by("last_name", "first_name")
+
+
+def users_with_roles(roles: list[str], agency=None) -> QuerySet[User]:
+    """Active users holding one of these roles (in this agency, if given) in an active membership."""
+    memberships = Membership.objects.filter(role__in=roles, is_active=True)
+    if agency is not None:
+        memberships = memberships.filter(agency=agency)
+    return User.objects.filter(is_active=True, pk__in=memberships.values("user_id"))
+
+
+def users_with_role(role: str, agency=None) -> QuerySet[User]:
+    """Active users holding this role (in this agency, if given) in an active membership."""
+    return users_with_roles([role], agency)
+
+
+def unread_notifications(user):
+    """The user's unread notifications, newest first."""
+    from .models import Notification
+
+    return Notification.objects.filter(user=user, read_at__isnull=True)
+
+
+def notifications_of(user):
+    """All the user's notifications, newest first."""
+    from .models import Notification
+
+    return Notification.objects.filter(user=user)
+
+
+def user_by_id(pk) -> User:
+    """One user by key (staff, not a person in the register)."""
+    return User.objects.get(pk=pk)
+
+
+def needs_second_factor(user) -> bool:
+    """Whether the user must sign in with a second factor: administrators, and anyone holding a
+    role that reaches personal data."""
+    from safezone.access.policy import policy_for
+
+    if user.is_staff or user.is_superuser:
+        return True
+    return any(policy_for(m.role).actions for m in memberships_of(user))
+
+
+def has_second_factor(user) -> bool:
+    """Whether the user has set up an authenticator app or a security key (passkey)."""
+    from allauth.mfa.models import Authenticator
+
+    cached = getattr(user, "_has_second_factor", None)
+    if cached is None:
+        cached = Authenticator.objects.filter(
+            user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+        ).exists()
+        user._has_second_factor = cached
+    return cached
+
+
+def demo_totp_secret_of(user) -> str:
+    """The authenticator secret of a demo account, to print with the demo; refused for real accounts."""
+    from allauth.mfa.models import Authenticator
+
+    from safezone.common import crypto
+
+    if not user.is_demo:
+        raise PermissionError("only demo accounts have published secrets")
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    return crypto.decrypt(authenticator.data["secret"]) if authenticator else ""

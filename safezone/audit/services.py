@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import AuditEvent
+from .models import AuditEvent, AuditSubject
 
 GENESIS = "0" * 64
 # Any fixed number: PostgreSQL advisory lock that serialises appends to the chain.
@@ -22,6 +22,8 @@ def _payload(event: AuditEvent) -> bytes:
         "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor": event.actor_id,
         "actor_username": event.actor_username,
+        "agency": event.agency_id,
+        "request_id": event.request_id,
         "action": event.action,
         "decision": event.decision,
         "rule": event.rule,
@@ -49,6 +51,7 @@ def _client_ip(request) -> str | None:
 
 def audit_record(
     *,
+    agency=None,
     actor,
     action: str,
     request=None,
@@ -73,6 +76,8 @@ def audit_record(
             occurred_at=timezone.now(),
             actor=user,
             actor_username=user.get_username() if user else "",
+            agency=agency,
+            request_id=getattr(request, "request_id", "") if request is not None else "",
             action=action,
             decision=decision,
             rule=rule[:255],
@@ -86,7 +91,20 @@ def audit_record(
         )
         event.hash = event_hash(event)
         event.save(force_insert=True)
+        AuditSubject.objects.bulk_create(
+            [AuditSubject(event=event, object_type=t, object_id=i) for t, i in expected_subjects(event)]
+        )
     return event
+
+
+def expected_subjects(event: AuditEvent) -> list[tuple[str, str]]:
+    """The records an event concerns: its record, and each id a list or search showed."""
+    subjects = []
+    if event.object_type and event.object_id:
+        subjects.append((event.object_type, event.object_id))
+    if event.object_type and isinstance(event.extra, dict):
+        subjects += [(event.object_type, str(i)) for i in event.extra.get("ids", []) or []]
+    return subjects
 
 
 @dataclass
@@ -102,18 +120,30 @@ class VerifyResult:
 
 
 def audit_verify(*, chunk_size: int = 5000, progress=None) -> VerifyResult:
-    """Walk the whole chain; report gaps, broken links and events whose content changed."""
+    """Walk the whole chain; report gaps, broken links, changed events and tampered subject rows."""
     result = VerifyResult()
     expected_seq, prev_hash = 1, GENESIS
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size):
-        if event.seq != expected_seq:
-            result.problems.append(f"event #{expected_seq} to #{event.seq - 1} missing")
-        if event.prev_hash != prev_hash:
-            result.problems.append(f"event #{event.seq}: link to the previous event is broken")
-        if event_hash(event) != event.hash:
-            result.problems.append(f"event #{event.seq}: content does not match its hash (changed)")
-        expected_seq, prev_hash = event.seq + 1, event.hash
-        result.checked += 1
-        if progress:
-            progress(1)
+    events = AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size)
+    while True:
+        chunk = [e for _, e in zip(range(chunk_size), events)]
+        if not chunk:
+            break
+        stored: dict[int, list] = {}
+        for event_id, object_type, object_id in AuditSubject.objects.filter(
+            event_id__gte=chunk[0].seq, event_id__lte=chunk[-1].seq
+        ).values_list("event_id", "object_type", "object_id"):
+            stored.setdefault(event_id, []).append((object_type, object_id))
+        for event in chunk:
+            if event.seq != expected_seq:
+                result.problems.append(f"event #{expected_seq} to #{event.seq - 1} missing")
+            if event.prev_hash != prev_hash:
+                result.problems.append(f"event #{event.seq}: link to the previous event is broken")
+            if event_hash(event) != event.hash:
+                result.problems.append(f"event #{event.seq}: content does not match its hash (changed)")
+            if sorted(stored.get(event.seq, [])) != sorted(expected_subjects(event)):
+                result.problems.append(f"event #{event.seq}: its list of records was changed")
+            expected_seq, prev_hash = event.seq + 1, event.hash
+            result.checked += 1
+            if progress:
+                progress(1)
     return result

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from safezone.access.policy import Action
+from safezone.access.policy import Action, FieldGroup
 from safezone.api.mixins import PURPOSE_PARAMETER, GuardedReadMixin
 
 from .filters import CaseFilter
@@ -50,8 +50,13 @@ class CaseSerializer(serializers.ModelSerializer):
 
 
 class CaseDetailSerializer(CaseSerializer):
+    summary = serializers.SerializerMethodField(help_text="Only for roles that see the narrative; null otherwise")
     participants = serializers.SerializerMethodField()
     incidents = serializers.SerializerMethodField()
+
+    def get_summary(self, case) -> str | None:
+        decision = getattr(case, "decision", None)
+        return case.summary if decision is not None and decision.shows(FieldGroup.NARRATIVE) else None
 
     class Meta(CaseSerializer.Meta):
         fields = CaseSerializer.Meta.fields + ["summary", "version", "participants", "incidents"]

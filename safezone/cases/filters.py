@@ -13,6 +13,8 @@ from .models import Case
 class CaseFilter(django_filters.FilterSet):
     """Filters a user applies to the cases they may see."""
 
+    q = django_filters.CharFilter(label=_("Case number"), method="filter_reference")
+
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Case.Kind.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Case.Status.choices)
     district = django_filters.ModelChoiceFilter(label=_("District"), queryset=districts())
@@ -35,7 +37,7 @@ class CaseFilter(django_filters.FilterSet):
 
     class Meta:
         model = Case
-        fields = ["kind", "status", "district", "agency", "worker", "opened_from", "opened_to"]
+        fields = ["q", "kind", "status", "district", "agency", "worker", "opened_from", "opened_to"]
 
     def __init__(self, *args, visible_cases=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,3 +45,11 @@ class CaseFilter(django_filters.FilterSet):
             # Offer only agencies and workers that own a case the user can see.
             self.filters["agency"].queryset = agencies_with_ids(visible_cases.values("owner_agency"))
             self.filters["worker"].queryset = users_with_ids(visible_cases.values("owner_worker"))
+
+    def filter_reference(self, queryset, name, value):
+        """A case number (2026-000123, or just 123): the case with that number, if the user may see it."""
+        year, _sep, number = value.strip().rpartition("-")
+        if not number.isdigit():
+            return queryset.none()
+        queryset = queryset.filter(pk=int(number))
+        return queryset.filter(opened_on__year=int(year)) if year.isdigit() else queryset

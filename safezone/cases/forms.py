@@ -190,8 +190,109 @@ class IncidentForm(IncidentFields):
 
 
 class CaseEditForm(forms.Form):
-    """Status and summary of a case, with the version the form was opened on."""
+    """Status, summary and safe-contact instructions of a case, with the version the form was opened on."""
 
     status = forms.ChoiceField(label=_("Status"), choices=Case.Status.choices)
     summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    safe_contact = forms.CharField(
+        label=_("Safe-contact instructions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Which phone, which hours, a code word, what never to do."),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReferralForm(forms.Form):
+    """Send the case to another agency: what is shared, and the consent or the legal ground."""
+
+    to_agency = forms.ModelChoiceField(label=_("To agency"), queryset=agencies_with_ids([]))
+    message = forms.CharField(
+        label=_("What you share"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Only what the agency needs to decide and to act; it reads this before it accepts."),
+    )
+    consent = forms.TypedChoiceField(label=_("Consent"), required=False, coerce=int, empty_value=None)
+    legal_ground = forms.ChoiceField(label=_("Legal ground, if there is no consent"), required=False)
+
+    def __init__(self, *args, case, consents, **kwargs):
+        from safezone.access.models import LegalGround
+        from safezone.directory.selectors import agencies
+
+        super().__init__(*args, **kwargs)
+        self.fields["to_agency"].queryset = agencies().exclude(pk=case.owner_agency_id).filter(is_active=True)
+        self._consents = {c.pk: c for c in consents}
+        self.fields["consent"].choices = [("", "—")] + [(c.pk, f"{c.person} · {c.given_on:%d.%m.%Y}") for c in consents]
+        self.fields["legal_ground"].choices = [("", "—")] + list(LegalGround.choices)
+
+    def clean_consent(self):
+        pk = self.cleaned_data.get("consent")
+        return self._consents.get(pk) if pk else None
+
+
+class ReasonForm(forms.Form):
+    """A short reason for a step (declining, revoking, escalating)."""
+
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class SealForm(forms.Form):
+    """Seal the case from one agency, unit or user."""
+
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=agencies_with_ids([]), required=False)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False)
+    user = forms.ModelChoiceField(label=_("User"), queryset=None, required=False)
+    reason = forms.CharField(label=_("Why"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        from safezone.accounts.selectors import staff_with_memberships
+        from safezone.directory.selectors import agencies, units
+
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies()
+        self.fields["unit"].queryset = units()
+        self.fields["user"].queryset = staff_with_memberships().order_by("last_name", "first_name")
+
+    def clean(self):
+        cleaned = super().clean()
+        if len([k for k in ("agency", "unit", "user") if cleaned.get(k)]) != 1:
+            raise ValidationError(_("Choose exactly one: an agency, a unit or a user."))
+        return cleaned
+
+
+class ConsentForm(forms.Form):
+    """What a person taking part in the case agreed to share."""
+
+    person = forms.TypedChoiceField(label=_("Person"), coerce=int)
+    categories = forms.MultipleChoiceField(
+        label=_("What may be shared"), widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+    )
+    agencies = forms.ModelMultipleChoiceField(label=_("With which agencies"), queryset=agencies_with_ids([]))
+    purposes = forms.MultipleChoiceField(
+        label=_("For which purposes"), widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+    )
+    form = forms.ChoiceField(label=_("Form of consent"))
+    given_on = forms.DateField(label=_("Given on"), widget=DateInput())
+
+    def __init__(self, *args, participants, **kwargs):
+        from safezone.access.models import Consent
+        from safezone.access.policy import Purpose, ShareCategory
+        from safezone.directory.selectors import agencies
+
+        super().__init__(*args, **kwargs)
+        self._people = {p.person_id: p.person for p in participants}
+        self.fields["person"].choices = [(p.person_id, f"{p.person} ({p.get_role_display()})") for p in participants]
+        self.fields["categories"].choices = ShareCategory.choices
+        self.fields["agencies"].queryset = agencies().filter(is_active=True)
+        self.fields["agencies"].widget.attrs["size"] = 8
+        self.fields["purposes"].choices = [(p, label) for p, label in Purpose.choices if p != Purpose.DATA_PROTECTION]
+        self.fields["purposes"].initial = [Purpose.CASE_WORK]
+        self.fields["form"].choices = Consent.Form.choices
+        self.fields["given_on"].initial = timezone.localdate()
+
+    def clean_person(self):
+        return self._people[self.cleaned_data["person"]]
+
+
+class WithdrawForm(forms.Form):
+    withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput())

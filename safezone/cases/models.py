@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from safezone.access.models import LegalGround
+from safezone.common.fields import EncryptedTextField
 from safezone.common.models import BilingualName
 
 
@@ -48,6 +50,9 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="owned_cases",
     )
+    owner_unit = models.ForeignKey(
+        "directory.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     district = models.ForeignKey(
         "directory.Territory",
         verbose_name=_("district"),
@@ -57,7 +62,13 @@ class Case(models.Model):
     )
     opened_on = models.DateField(_("opened"))
     closed_on = models.DateField(_("closed"), null=True, blank=True)
-    summary = models.TextField(_("summary"), blank=True)
+    # Narrative and safe-contact instructions: encrypted at rest, shown only to roles that need them.
+    summary = EncryptedTextField(_("summary"), blank=True)
+    safe_contact = EncryptedTextField(
+        _("safe-contact instructions"),
+        blank=True,
+        help_text=_("How to reach the person safely: which phone, which hours, a code word, what never to do."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -162,7 +173,7 @@ class Incident(models.Model):
     )
     reported_to_police = models.BooleanField(_("reported to police"), default=False)
     police_reference = models.CharField(_("police record number"), max_length=64, blank=True)
-    description = models.TextField(_("what happened"), blank=True)
+    description = EncryptedTextField(_("what happened"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -196,3 +207,69 @@ class IncidentForm(models.Model):
 
     def __str__(self) -> str:
         return f"incident #{self.incident_id}: {self.form_id}"
+
+
+class Referral(models.Model):
+    """One case sent from one agency to another: asked, then accepted or declined, later completed or revoked.
+
+    An accepted referral puts the receiving worker on the case team; declining, completing or
+    revoking it ends that access. What they wrote on the case stays in the record.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for an answer")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        COMPLETED = "completed", _("completed")
+        REVOKED = "revoked", _("revoked")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="referrals")
+    from_agency = models.ForeignKey(
+        "directory.Agency", verbose_name=_("from"), on_delete=models.PROTECT, related_name="referrals_sent"
+    )
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_agency = models.ForeignKey(
+        "directory.Agency", verbose_name=_("to"), on_delete=models.PROTECT, related_name="referrals_received"
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    # What the receiving agency reads before it decides: only what the sender chose to share.
+    message = EncryptedTextField(_("what is shared"))
+    consent = models.ForeignKey(
+        "access.Consent",
+        verbose_name=_("consent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+    )
+    legal_ground = models.CharField(_("legal ground"), max_length=32, choices=LegalGround.choices, blank=True)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-sent_at", "-pk"]
+        indexes = [models.Index(fields=["to_agency", "status"]), models.Index(fields=["case", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(consent__isnull=True, legal_ground=""), name="referral_needs_consent_or_ground"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"referral #{self.pk}: case #{self.case_id} to agency #{self.to_agency_id}"

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from django.core.paginator import Page
 from django.db.models import Prefetch, QuerySet
 
-from safezone.access.policy import Action
+from safezone.access.policy import Action, Purpose
 from safezone.access.selectors import case_filter
 from safezone.access.services import authorize, record_list_read
 from safezone.common.paging import page_of
 
 from .filters import CaseFilter
-from .models import Case, Incident, Participant, ViolenceForm
+from .models import Case, Incident, Participant, Referral, ViolenceForm
 
 # The people shown next to a case in lists: who the case is about.
 _HEADLINE_ROLES = [Participant.Role.VICTIM, Participant.Role.CHILD]
@@ -70,15 +70,72 @@ def case_list(
     return CaseList(filterset=filterset, page=page)
 
 
+class ExportTooLarge(Exception):
+    """More rows than an export may carry; the user narrows the filters."""
+
+    def __init__(self, count: int, limit: int):
+        super().__init__(f"{count} > {limit}")
+        self.count, self.limit = count, limit
+
+
+def case_export_rows(user, *, purpose: str, params, request=None) -> list[Case]:
+    """The cases of a filtered list for a CSV export: decided, capped, and audited as an export."""
+    from django.conf import settings
+
+    from safezone.access.selectors import Decision, grants_for
+    from safezone.access.services import AccessDenied
+
+    if not grants_for(user, Action.EXPORT_CASES, purpose):
+        record_list_read(
+            user=user,
+            action=Action.EXPORT_CASES,
+            purpose=purpose,
+            object_type="case",
+            ids=[],
+            request=request,
+            extra={"format": "csv"},
+        )
+        raise AccessDenied(Decision(False, "no-role-allows-this"))
+    visible = Case.objects.filter(case_filter(user, Action.EXPORT_CASES, purpose))
+    filterset = CaseFilter(params, queryset=visible, visible_cases=visible)
+    rows = filterset.qs if filterset.is_valid() else visible.none()
+    limit = settings.SAFEZONE_EXPORT_MAX_ROWS
+    count = rows.count()
+    if count > limit:
+        raise ExportTooLarge(count, limit)
+    cases = list(rows.select_related("owner_agency", "owner_worker", "district").order_by("-opened_on", "-pk"))
+    record_list_read(
+        user=user,
+        action=Action.EXPORT_CASES,
+        purpose=purpose,
+        object_type="case",
+        ids=[c.pk for c in cases],
+        request=request,
+        extra={"format": "csv"},
+    )
+    return cases
+
+
 def case_for(user, pk, *, purpose: str, request=None, action: str = Action.VIEW_CASE) -> Case:
-    """One case for its page: decided and audited; AccessDenied or Case.DoesNotExist otherwise."""
-    case = Case.objects.select_related("owner_agency", "owner_worker", "district").get(pk=pk)
-    authorize(user=user, action=action, purpose=purpose, obj=case, request=request)
+    """One case for its page: decided and audited; AccessDenied or Case.DoesNotExist otherwise.
+
+    The decision rides on the case as `case.decision` (which sensitive fields it shows).
+    """
+    case = Case.objects.select_related("owner_agency", "owner_worker", "owner_unit", "district").get(pk=pk)
+    case.decision = authorize(user=user, action=action, purpose=purpose, obj=case, request=request)
     return case
 
 
+def case_by_reference(reference: str) -> Case | None:
+    """The case a reference like 2026-000123 names, or None. Not a read: break-glass decides and audits."""
+    year, _sep, number = reference.strip().partition("-")
+    if not (year.isdigit() and number.isdigit()):
+        return None
+    return Case.objects.filter(pk=int(number), opened_on__year=int(year)).select_related("owner_agency").first()
+
+
 def case_details(case: Case) -> dict:
-    """Participants and incidents of a case already authorised for the user."""
+    """Participants, incidents, referrals and history of a case already authorised for the user."""
     participants = list(case.participants.select_related("person", "person__district").order_by("role", "pk"))
     incidents = list(
         Incident.objects.filter(case=case)
@@ -87,7 +144,38 @@ def case_details(case: Case) -> dict:
         .order_by("-occurred_on", "-pk")
     )
     history = list(case.history.select_related("history_user").order_by("-history_date")[:20])
-    return {"participants": participants, "incidents": incidents, "history": history}
+    referrals = list(case.referrals.select_related("from_agency", "to_agency", "from_user", "accepted_by"))
+    return {"participants": participants, "incidents": incidents, "history": history, "referrals": referrals}
+
+
+def referral_inbox(user, *, params, page_number=None, request=None):
+    """A page of the referrals sent to the agencies in which the user may answer them; audited."""
+    from safezone.access.selectors import agencies_acting_for
+    from safezone.access.services import record_list_read
+
+    agencies = agencies_acting_for(user, Action.ANSWER_REFERRAL, Purpose.CASE_WORK)
+    status = params.get("status") or Referral.Status.PENDING
+    rows = Referral.objects.filter(to_agency__in=agencies).select_related(
+        "case", "from_agency", "to_agency", "from_user", "accepted_by", "consent"
+    )
+    if status in Referral.Status.values:
+        rows = rows.filter(status=status)
+    page = page_of(rows.order_by("-sent_at", "-pk"), page_number)
+    record_list_read(
+        user=user,
+        action=Action.ANSWER_REFERRAL,
+        purpose=Purpose.CASE_WORK,
+        object_type="referral",
+        ids=[r.pk for r in page],
+        request=request,
+        extra={"status": status},
+    )
+    return {"page": page, "status": status, "agencies": agencies}
+
+
+def referral_by_id(pk) -> Referral:
+    """One referral (its services decide who may act on it)."""
+    return Referral.objects.select_related("case", "from_agency", "to_agency", "from_user", "accepted_by").get(pk=pk)
 
 
 def cases_of_person(user, person, *, purpose: str) -> list[tuple[Participant, Case]]:
@@ -109,3 +197,21 @@ def violence_form_ids_by_code() -> dict[str, int]:
 def any_case_exists() -> bool:
     """Whether the register holds any case at all (a setup check, not a read of a case)."""
     return Case.objects.exists()
+
+
+def case_ids_of_person(person) -> list[int]:
+    """Keys of every case a person takes part in (for the audit trail about them; not shown as cases)."""
+    return list(Participant.objects.filter(person=person).values_list("case_id", flat=True).distinct())
+
+
+def case_unscoped(pk) -> Case:
+    """One case by key, not yet decided: callers must authorize before showing anything."""
+    return Case.objects.select_related("owner_agency", "district").get(pk=pk)
+
+
+def recent_cases_owned_by(agency_id: int, *, limit: int) -> list[Case]:
+    """An agency's most recently opened open cases (for the demo's emergency examples, which then
+    go through break-glass: decided and audited)."""
+    return list(
+        Case.objects.filter(owner_agency_id=agency_id, status=Case.Status.OPEN).order_by("-opened_on", "-pk")[:limit]
+    )

@@ -5,18 +5,28 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from safezone.access.policy import Action
-from safezone.access.services import authorize, authorize_for_agency
+from safezone.access.models import LegalGround
+from safezone.access.policy import Action, Purpose, roles_allowed
+from safezone.access.selectors import Decision, decide, decide_for_agency
+from safezone.access.services import authorize, authorize_for_agency, case_grant_add, case_grants_end, enforce
+from safezone.accounts.selectors import users_with_roles
+from safezone.accounts.services import notify
 from safezone.audit.services import audit_record
 from safezone.common.bulk import insert_with_history
 from safezone.people.dates import PartialDate
 from safezone.people.models import Person
 from safezone.people.services import person_create
 
-from .models import Case, Incident, IncidentForm, Participant
+from .models import Case, Incident, IncidentForm, Participant, Referral
+
+
+def users_who_may(action: str, agency):
+    """The active users of an agency whose roles allow `action` (whom to tell about a referral)."""
+    return users_with_roles(roles_allowed(action), agency)
 
 
 class ConcurrentEditError(Exception):
@@ -120,20 +130,40 @@ def incident_add(*, actor, case: Case, purpose: str, data: IncidentData, request
 
 
 def case_update(
-    *, actor, case_id: int, expected_version: int, purpose: str, status: str, summary: str, request=None
+    *,
+    actor,
+    case_id: int,
+    expected_version: int,
+    purpose: str,
+    status: str,
+    summary: str | None = None,
+    safe_contact: str | None = None,
+    request=None,
 ) -> Case:
-    """Change a case's status and summary, unless someone changed it since `expected_version`."""
+    """Change a case's status (and summary or safe-contact instructions, when given and the user's
+    role may see them), unless someone changed it since `expected_version`."""
+    from safezone.access.policy import FieldGroup
+
+    # Decide before the transaction: a refusal raised inside it would roll back its own audit event.
+    decision = authorize(
+        user=actor, action=Action.EDIT_CASE, purpose=purpose, obj=Case.objects.get(pk=case_id), request=request
+    )
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
-        authorize(user=actor, action=Action.EDIT_CASE, purpose=purpose, obj=case, request=request)
         if case.version != expected_version:
             raise ConcurrentEditError()
+        if status not in Case.Status.values:
+            raise ValidationError({"status": _("Choose a status from the list.")})
         if status == Case.Status.CLOSED and case.status != Case.Status.CLOSED:
             case.closed_on = max(timezone.localdate(), case.opened_on)
         elif status != Case.Status.CLOSED:
             case.closed_on = None
         case.status = status
-        case.summary = summary.strip()
+        # A field the role may not see is never overwritten from a form that did not show it.
+        if summary is not None and decision.shows(FieldGroup.NARRATIVE):
+            case.summary = summary.strip()
+        if safe_contact is not None and decision.shows(FieldGroup.SAFE_CONTACT):
+            case.safe_contact = safe_contact.strip()
         case.version += 1
         case._history_user = actor
         case.save()
@@ -168,13 +198,21 @@ class Intake:
 
 
 def intake_submit(*, actor, intake: Intake, purpose: str, request=None) -> Case:
-    """Create or pick the person, open the case and record the first incident: all or nothing."""
+    """Create or pick the person, open the case and record the first incident: all or nothing.
+
+    Every decision that can refuse is taken before the transaction opens, so that a refusal
+    keeps its audit event (a rolled-back transaction would take the event with it).
+    """
     from safezone.people.selectors import person_for
 
+    person = None
+    if intake.existing_person_id:
+        person = person_for(actor, intake.existing_person_id, purpose=purpose, request=request)
+    else:
+        authorize(user=actor, action=Action.CREATE_PERSON, purpose=purpose, request=request)
+    authorize_for_agency(user=actor, action=Action.OPEN_CASE, purpose=purpose, agency=intake.agency, request=request)
     with transaction.atomic():
-        if intake.existing_person_id:
-            person = person_for(actor, intake.existing_person_id, purpose=purpose, request=request)
-        else:
+        if person is None:
             new = intake.new_person
             person = person_create(
                 actor=actor,
@@ -201,7 +239,7 @@ def intake_submit(*, actor, intake: Intake, purpose: str, request=None) -> Case:
             request=request,
         )
         incident = intake.incident
-        if intake.role == Participant.Role.VICTIM or intake.role == Participant.Role.CHILD:
+        if intake.role in (Participant.Role.VICTIM, Participant.Role.CHILD):
             incident.victim = person
         incident_add(actor=actor, case=case, purpose=purpose, data=incident, request=request)
     return case
@@ -235,3 +273,228 @@ def cases_bulk_create(*, batch: CaseBatch) -> list[Case]:
     ]
     insert_with_history(IncidentForm, links)
     return cases
+
+
+# --- referrals -----------------------------------------------------------------------------------
+OPEN_REFERRAL = [Referral.Status.PENDING, Referral.Status.ACCEPTED]
+
+
+class ReferralStateError(Exception):
+    """The referral is no longer in a state that allows this step (someone answered it meanwhile)."""
+
+    message = _("This referral was already answered or ended: reload the page.")
+
+
+def _consent_covers(consent, case, to_agency) -> bool:
+    from django.utils import timezone as tz
+
+    today = tz.localdate()
+    return (
+        consent.case_id in (None, case.pk)
+        and consent.given_on <= today
+        and (consent.withdrawn_on is None or consent.withdrawn_on > today)
+        and Purpose.CASE_WORK in consent.purposes
+        and consent.agencies.filter(pk=to_agency.pk).exists()
+        and case.participants.filter(person_id=consent.person_id).exists()
+    )
+
+
+def referral_send(
+    *, actor, case: Case, to_agency, message: str, purpose: str, consent=None, legal_ground: str = "", request=None
+) -> Referral:
+    """Send a case to another agency with what is shared, under a consent or a named legal ground."""
+    decision = authorize(user=actor, action=Action.REFER_CASE, purpose=purpose, obj=case, request=request)
+    errors = {}
+    if to_agency.pk == case.owner_agency_id:
+        errors["to_agency"] = _("The case already belongs to this agency.")
+    elif case.referrals.filter(
+        to_agency=to_agency, status__in=[Referral.Status.PENDING, Referral.Status.ACCEPTED]
+    ).exists():
+        errors["to_agency"] = _("This agency already has a referral of this case that is open.")
+    if not message.strip():
+        errors["message"] = _("Write what you share with the agency.")
+    if consent is None and not legal_ground:
+        errors["legal_ground"] = _("Without the person's consent, name the legal ground for sharing.")
+    if legal_ground and legal_ground not in LegalGround.values:
+        errors["legal_ground"] = _("Choose a legal ground from the list.")
+    if consent is not None and not _consent_covers(consent, case, to_agency):
+        errors["consent"] = _("This consent does not cover sharing with this agency for case work, or was withdrawn.")
+    if errors:
+        raise ValidationError(errors)
+    from_agency = decision.membership.agency if decision.membership else case.owner_agency
+    referral = Referral(
+        case=case,
+        from_agency=from_agency,
+        from_user=actor,
+        to_agency=to_agency,
+        message=message.strip(),
+        consent=consent,
+        legal_ground=legal_ground,
+    )
+    referral._history_user = actor
+    referral.save()
+    audit_record(
+        actor=actor,
+        agency=from_agency,
+        action="referral.sent",
+        request=request,
+        purpose=purpose,
+        object_type="case",
+        object_id=case.pk,
+        extra={
+            "referral": referral.pk,
+            "to": to_agency.pk,
+            "consent": getattr(consent, "pk", None),
+            "legal_ground": legal_ground,
+        },
+    )
+    notify(
+        users=users_who_may(Action.ANSWER_REFERRAL, to_agency),
+        text=_("New referral from %(agency)s") % {"agency": from_agency.short_name},
+        url=reverse("cases:referrals"),
+    )
+    return referral
+
+
+def _locked(referral: Referral, *allowed) -> Referral:
+    current = Referral.objects.select_for_update().get(pk=referral.pk)
+    if current.status not in allowed:
+        raise ReferralStateError()
+    return current
+
+
+def referral_accept(*, actor, referral: Referral, request=None) -> Referral:
+    """Accept a referral for one's agency: the accepting worker joins the case team."""
+    authorize_for_agency(
+        user=actor,
+        action=Action.ANSWER_REFERRAL,
+        purpose=Purpose.CASE_WORK,
+        agency=referral.to_agency,
+        request=request,
+        extra={"referral": referral.pk},
+    )
+    with transaction.atomic():
+        referral = _locked(referral, Referral.Status.PENDING)
+        referral.status, referral.accepted_by, referral.answered_at = Referral.Status.ACCEPTED, actor, timezone.now()
+        referral.version += 1
+        referral._history_user = actor
+        referral.save()
+        case_grant_add(case=referral.case, agency=referral.to_agency, user=actor, source="referral", referral=referral)
+    notify(
+        users=[referral.from_user],
+        text=_("%(agency)s accepted your referral of case %(ref)s")
+        % {"agency": referral.to_agency.short_name, "ref": referral.case.reference},
+        url=reverse("cases:detail", args=[referral.case_id]),
+    )
+    return referral
+
+
+def referral_decline(*, actor, referral: Referral, reason: str, request=None) -> Referral:
+    """Decline a referral, saying why; the case stays with the sending agency."""
+    authorize_for_agency(
+        user=actor,
+        action=Action.ANSWER_REFERRAL,
+        purpose=Purpose.CASE_WORK,
+        agency=referral.to_agency,
+        request=request,
+        extra={"referral": referral.pk},
+    )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the referral is declined.")})
+    with transaction.atomic():
+        referral = _locked(referral, Referral.Status.PENDING)
+        referral.status, referral.answered_at, referral.reason = (
+            Referral.Status.DECLINED,
+            timezone.now(),
+            reason.strip(),
+        )
+        referral.version += 1
+        referral._history_user = actor
+        referral.save()
+    notify(
+        users=[referral.from_user],
+        text=_("%(agency)s declined your referral of case %(ref)s: %(reason)s")
+        % {"agency": referral.to_agency.short_name, "ref": referral.case.reference, "reason": referral.reason[:120]},
+        url=reverse("cases:detail", args=[referral.case_id]),
+    )
+    return referral
+
+
+def _end(referral: Referral, *, actor, status: str, reason: str, allowed: tuple) -> Referral:
+    with transaction.atomic():
+        referral = _locked(referral, *allowed)
+        referral.status, referral.ended_at, referral.reason = status, timezone.now(), reason.strip()
+        referral.version += 1
+        referral._history_user = actor
+        referral.save()
+        case_grants_end(referral=referral)
+    return referral
+
+
+def referral_complete(*, actor, referral: Referral, reason: str = "", request=None) -> Referral:
+    """The work asked for is done: the receiving worker leaves the case team."""
+    receiving = decide_for_agency(actor, Action.ANSWER_REFERRAL, Purpose.CASE_WORK, referral.to_agency)
+    if receiving.allowed:
+        authorize_for_agency(
+            user=actor,
+            action=Action.ANSWER_REFERRAL,
+            purpose=Purpose.CASE_WORK,
+            agency=referral.to_agency,
+            request=request,
+            extra={"referral": referral.pk},
+        )
+    else:
+        authorize(
+            user=actor,
+            action=Action.REFER_CASE,
+            purpose=Purpose.CASE_WORK,
+            obj=referral.case,
+            request=request,
+            extra={"referral": referral.pk},
+        )
+    return _end(
+        referral, actor=actor, status=Referral.Status.COMPLETED, reason=reason, allowed=(Referral.Status.ACCEPTED,)
+    )
+
+
+def referral_revoke(*, actor, referral: Referral, reason: str, request=None) -> Referral:
+    """The sending side takes a referral back: the receiving worker leaves the case team."""
+    decision = decide(actor, Action.REFER_CASE, Purpose.CASE_WORK, referral.case)
+    if (
+        decision.allowed
+        and decision.membership is not None
+        and decision.membership.agency_id != referral.from_agency_id
+    ):
+        # A team member may refer the case onward, but only the sending agency takes a referral back.
+        decision = Decision(False, "not-the-sending-agency")
+    enforce(
+        decision,
+        user=actor,
+        action=Action.REFER_CASE,
+        purpose=Purpose.CASE_WORK,
+        object_type="case",
+        object_id=referral.case_id,
+        request=request,
+        extra={"referral": referral.pk},
+    )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the referral is revoked.")})
+    referral = _end(
+        referral,
+        actor=actor,
+        status=Referral.Status.REVOKED,
+        reason=reason,
+        allowed=(Referral.Status.PENDING, Referral.Status.ACCEPTED),
+    )
+    if referral.accepted_by_id:
+        notify(
+            users=[referral.accepted_by],
+            text=_("The referral of case %(ref)s was revoked: %(reason)s")
+            % {"ref": referral.case.reference, "reason": referral.reason[:120]},
+        )
+    return referral
+
+
+def referrals_bulk_create(*, referrals: list[Referral]) -> list[Referral]:
+    """Write referrals in bulk with history rows (the demo region, bulk loads); their dates are kept."""
+    return insert_with_history(Referral, referrals)

@@ -5,10 +5,18 @@ from . import views
 app_name = "cases"
 urlpatterns = [
     path("", views.case_list_view, name="list"),
+    path("export.csv", views.case_export, name="export"),
     path("mine/", views.my_work, name="my_work"),
     path("intake/", views.intake, name="intake"),
     path("intake/persons/", views.intake_person_search, name="intake_person_search"),
+    path("referrals/", views.referral_inbox_view, name="referrals"),
+    path("referrals/<int:pk>/<slug:step>/", views.referral_step, name="referral_step"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/edit/", views.case_edit, name="edit"),
     path("<int:pk>/incidents/new/", views.incident_new, name="incident_new"),
+    path("<int:pk>/refer/", views.refer, name="refer"),
+    path("<int:pk>/seals/", views.seal_add, name="seal_add"),
+    path("<int:pk>/seals/<int:seal_pk>/lift/", views.seal_lift, name="seal_lift"),
+    path("<int:pk>/consents/new/", views.consent_new, name="consent_new"),
+    path("<int:pk>/consents/<int:consent_pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
 ]

@@ -1,10 +1,12 @@
 """Case pages: my work, the case list, a case, intake. Thin: parse, call a selector or service, render."""
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -68,16 +70,39 @@ def case_list_view(request):
 @login_required
 @refused_as_404
 def case_detail(request, pk: int):
-    """One case: who takes part, what happened, what changed."""
+    """One case: safety first, then who takes part, what happened, the team, seals and consents."""
+    from safezone.access.policy import FieldGroup
+    from safezone.access.selectors import consents_of, seals_of, team_of
+
+    from .forms import SealForm
+
     purpose = chosen_purpose(request, Action.VIEW_CASE)
     case = case_for(request.user, pk, purpose=purpose, request=request)
+    user = request.user
+    may_seal = user.has_perm(Action.SEAL_CASE, case)
     context = {
         "case": case,
         "purpose": purpose,
         **case_details(case),
-        "edit_form": CaseEditForm(initial={"status": case.status, "summary": case.summary, "version": case.version}),
-        "may_edit": request.user.has_perm(Action.EDIT_CASE, case),
-        "may_add_incident": request.user.has_perm(Action.ADD_INCIDENT, case),
+        "shows": {group: case.decision.shows(group) for group in FieldGroup.values},
+        "edit_form": CaseEditForm(
+            initial={
+                "status": case.status,
+                "summary": case.summary,
+                "safe_contact": case.safe_contact,
+                "version": case.version,
+            }
+        ),
+        "may_edit": user.has_perm(Action.EDIT_CASE, case),
+        "may_add_incident": user.has_perm(Action.ADD_INCIDENT, case),
+        "may_refer": user.has_perm(Action.REFER_CASE, case),
+        "may_seal": may_seal,
+        "may_record_consent": user.has_perm(Action.RECORD_CONSENT, case),
+        "team": list(team_of(case)),
+        "seals": list(seals_of(case)) if may_seal else [],
+        "seal_form": SealForm() if may_seal else None,
+        "consents": list(consents_of(case)),
+        "today": timezone.localdate(),
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -90,10 +115,10 @@ def case_edit(request, pk: int):
     from .services import case_update
 
     purpose = chosen_purpose(request, Action.EDIT_CASE)
-    # Refuse before looking at the form, so a refusal reads the same whatever was posted.
-    case_for(request.user, pk, purpose=purpose, request=request, action=Action.EDIT_CASE)
     form = CaseEditForm(request.POST)
     if not form.is_valid():
+        # Decide first (one audited decision), so a refusal reads the same whatever was posted.
+        case_for(request.user, pk, purpose=purpose, request=request, action=Action.EDIT_CASE)
         messages.error(request, _("The change was not saved: check the status and summary."))
         return redirect("cases:detail", pk=pk)
     try:
@@ -103,11 +128,14 @@ def case_edit(request, pk: int):
             expected_version=form.cleaned_data["version"],
             purpose=purpose,
             status=form.cleaned_data["status"],
-            summary=form.cleaned_data["summary"],
+            summary=form.cleaned_data["summary"] if "summary" in request.POST else None,
+            safe_contact=form.cleaned_data["safe_contact"] if "safe_contact" in request.POST else None,
             request=request,
         )
     except ConcurrentEditError as exc:
         messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The case was saved."))
     return redirect("cases:detail", pk=pk)
@@ -174,3 +202,247 @@ def intake_person_search(request):
         )
     chosen = request.GET.get("existing_person", "")
     return render(request, "cases/_person_candidates.html", {"results": results, "query": query, "chosen": chosen})
+
+
+# --- referrals, seals, consent -------------------------------------------------------------------
+@login_required
+@refused_as_404
+def refer(request, pk: int):
+    """Send the case to another agency."""
+    from safezone.access.selectors import consents_of
+
+    from .forms import ReferralForm
+    from .services import referral_send
+
+    purpose = chosen_purpose(request, Action.REFER_CASE)
+    case = case_for(request.user, pk, purpose=purpose, request=request, action=Action.REFER_CASE)
+    form = ReferralForm(request.POST or None, case=case, consents=list(consents_of(case)))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            referral_send(
+                actor=request.user,
+                case=case,
+                to_agency=d["to_agency"],
+                message=d["message"],
+                purpose=purpose,
+                consent=d["consent"],
+                legal_ground=d["legal_ground"],
+                request=request,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The referral was sent to %(agency)s.") % {"agency": d["to_agency"]})
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/referral_form.html", {"case": case, "form": form, "purpose": purpose})
+
+
+@login_required
+def referral_inbox_view(request):
+    """Referrals to my agencies, by status."""
+    from .models import Referral
+    from .selectors import referral_inbox
+
+    context = referral_inbox(request.user, params=request.GET, page_number=request.GET.get("page"), request=request)
+    context.update({"statuses": Referral.Status.choices, "query": query_without_page(request)})
+    return render(request, "cases/referral_inbox.html", context)
+
+
+@login_required
+@require_POST
+def referral_step(request, pk: int, step: str):
+    """Accept, decline, complete or revoke a referral; refused steps answer 404, stale ones a message."""
+    from django.http import Http404
+
+    from .forms import ReasonForm
+    from .selectors import referral_by_id
+    from .services import (
+        ReferralStateError,
+        referral_accept,
+        referral_complete,
+        referral_decline,
+        referral_revoke,
+    )
+
+    steps = {
+        "accept": referral_accept,
+        "decline": referral_decline,
+        "complete": referral_complete,
+        "revoke": referral_revoke,
+    }
+    if step not in steps:
+        raise Http404()
+    try:
+        referral = referral_by_id(pk)
+    except ObjectDoesNotExist:
+        raise Http404() from None
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    kwargs = {} if step == "accept" else {"reason": form.cleaned_data.get("reason", "")}
+    try:
+        steps[step](actor=request.user, referral=referral, request=request, **kwargs)
+    except AccessDenied:
+        raise Http404() from None
+    except ReferralStateError as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Done."))
+    return redirect(request.POST.get("next") or "cases:referrals")
+
+
+@login_required
+@require_POST
+@refused_as_404
+def seal_add(request, pk: int):
+    """Seal the case from an agency, unit or user."""
+    from safezone.access.services import seal_add as seal_add_service
+
+    from .forms import SealForm
+
+    purpose = chosen_purpose(request, Action.SEAL_CASE)
+    case = case_for(request.user, pk, purpose=purpose, request=request, action=Action.SEAL_CASE)
+    form = SealForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            seal_add_service(
+                actor=request.user,
+                case=case,
+                purpose=purpose,
+                reason=d["reason"],
+                agency=d["agency"],
+                unit=d["unit"],
+                user=d["user"],
+                request=request,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The case is sealed."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+@refused_as_404
+def seal_lift(request, pk: int, seal_pk: int):
+    """Lift a seal on the case."""
+    from safezone.access.selectors import seals_of
+    from safezone.access.services import seal_lift as seal_lift_service
+
+    purpose = chosen_purpose(request, Action.SEAL_CASE)
+    case = case_for(request.user, pk, purpose=purpose, request=request, action=Action.SEAL_CASE)
+    seal = seals_of(case).get(pk=seal_pk)
+    seal_lift_service(actor=request.user, seal=seal, purpose=purpose, request=request)
+    messages.success(request, _("The seal was lifted."))
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@refused_as_404
+def consent_new(request, pk: int):
+    """Record what a person agreed to share."""
+    from safezone.access.services import consent_record
+
+    from .forms import ConsentForm
+
+    case = case_for(request.user, pk, purpose=Purpose.CASE_WORK, request=request, action=Action.RECORD_CONSENT)
+    form = ConsentForm(request.POST or None, participants=case_details(case)["participants"])
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            consent_record(
+                actor=request.user,
+                case=case,
+                person=d["person"],
+                categories=d["categories"],
+                agencies=list(d["agencies"]),
+                purposes=d["purposes"],
+                form=d["form"],
+                given_on=d["given_on"],
+                request=request,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The consent was recorded."))
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/consent_form.html", {"case": case, "form": form, "purpose": Purpose.CASE_WORK})
+
+
+@login_required
+@require_POST
+@refused_as_404
+def consent_withdraw(request, pk: int, consent_pk: int):
+    """Record that a consent was withdrawn."""
+    from safezone.access.selectors import consents_of
+    from safezone.access.services import consent_withdraw as withdraw
+
+    from .forms import WithdrawForm
+
+    case = case_for(request.user, pk, purpose=Purpose.CASE_WORK, request=request, action=Action.RECORD_CONSENT)
+    consent = consents_of(case).get(pk=consent_pk)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            withdraw(
+                actor=request.user, consent=consent, withdrawn_on=form.cleaned_data["withdrawn_on"], request=request
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The consent is recorded as withdrawn."))
+    else:
+        messages.error(request, _("Give the date the consent was withdrawn."))
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@reauthentication_required
+def case_export(request):
+    """The filtered case list as CSV (no names: reference, kind, status, place, agency, dates)."""
+    import csv
+
+    from django.http import HttpResponse
+
+    from .selectors import ExportTooLarge, case_export_rows
+
+    purpose = chosen_purpose(request, Action.EXPORT_CASES)
+    try:
+        cases = case_export_rows(request.user, purpose=purpose, params=request.GET, request=request)
+    except AccessDenied:
+        messages.error(request, _("Your role does not allow exporting cases."))
+        return redirect("cases:list")
+    except ExportTooLarge as exc:
+        messages.error(
+            request,
+            _("The export would hold %(count)d cases; at most %(limit)d are allowed. Narrow the filters.")
+            % {"count": exc.count, "limit": exc.limit},
+        )
+        return redirect(f"{reverse('cases:list')}?{request.GET.urlencode()}")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cases-{timezone.localdate():%Y%m%d}.csv"'
+    response.write("\ufeff")  # so that Excel reads UTF-8
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        [_("Case"), _("Kind"), _("Status"), _("District"), _("Agency"), _("Worker"), _("Opened"), _("Closed")]
+    )
+    for c in cases:
+        writer.writerow(
+            [
+                c.reference,
+                c.get_kind_display(),
+                c.get_status_display(),
+                c.district,
+                c.owner_agency,
+                c.owner_worker or "",
+                f"{c.opened_on:%d.%m.%Y}",
+                f"{c.closed_on:%d.%m.%Y}" if c.closed_on else "",
+            ]
+        )
+    return response

@@ -15,8 +15,17 @@ from django.utils import timezone
 BATCH = 5000
 
 
+# Text fields whose class prepares values its own way (EncryptedTextField encrypts them).
+_STOCK_TEXT_PREP = (models.CharField.get_prep_value, models.TextField.get_prep_value)
+
+
 def _converter(field: models.Field):
     """A function turning a Python value of this field into a database parameter."""
+    if isinstance(field, models.JSONField):
+        return lambda v: field.get_db_prep_save(v, connection)
+    if isinstance(field, (models.CharField, models.TextField)) and type(field).get_prep_value not in _STOCK_TEXT_PREP:
+        # Passing these through would store what the field must never store (clear text).
+        return lambda v: field.get_db_prep_save(v, connection)
     if isinstance(field, models.DateTimeField):
         # Mostly the one `now` of a batch: convert each distinct value once.
         cache: dict = {None: None}
@@ -82,7 +91,8 @@ def _insert(table: str, columns: list[str], rows: list[tuple]) -> None:
 def insert_with_history(model, objs: list, *, now: dt.datetime | None = None) -> list:
     """Insert `objs` (unsaved instances of `model`) and one '+' history row each; sets their keys.
 
-    Runs in the caller's transaction. auto_now and auto_now_add fields get `now`.
+    Runs in the caller's transaction. auto_now fields get `now`; auto_now_add fields get `now`
+    unless the object already carries a value (a bulk load of past events keeps their dates).
     """
     if not objs:
         return objs
@@ -91,7 +101,7 @@ def insert_with_history(model, objs: list, *, now: dt.datetime | None = None) ->
     for obj, pk in zip(objs, reserve_ids(model, len(objs))):
         obj.pk = pk
         for f in fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            if getattr(f, "auto_now", False) or (getattr(f, "auto_now_add", False) and getattr(obj, f.attname) is None):
                 setattr(obj, f.attname, now)
     convert = [_converter(f) for f in fields]
     _insert(

@@ -4,5 +4,22 @@ from django.conf import settings
 
 
 def safezone(request):
-    """Whether this is the demo, so every page can say so."""
-    return {"SAFEZONE_DEMO": settings.SAFEZONE_DEMO}
+    """Whether this is the demo, and which menu entries the user's roles open."""
+    return {"SAFEZONE_DEMO": settings.SAFEZONE_DEMO, "nav": _nav(request)}
+
+
+def _nav(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from safezone.access.policy import Action
+    from safezone.access.selectors import purposes_for
+    from safezone.accounts.selectors import unread_notifications
+
+    return {
+        "case_work": bool(purposes_for(user, Action.LIST_CASES)),
+        "intake": bool(purposes_for(user, Action.OPEN_CASE)),
+        "referrals": bool(purposes_for(user, Action.ANSWER_REFERRAL)),
+        "audit": bool(purposes_for(user, Action.READ_AUDIT)),
+        "unread": unread_notifications(user).count(),
+    }

@@ -35,6 +35,7 @@ class PersonRec:
     agency: str
     identifiers: list[tuple[str, str]] = field(default_factory=list)
     other_names: list[tuple[str, str, str, str]] = field(default_factory=list)
+    contacts: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -49,6 +50,20 @@ class IncidentRec:
     police_reference: str
     victim: int | None
     alleged_perpetrator: int | None
+
+
+@dataclass
+class ReferralRec:
+    """A case sent to another agency: on what basis, and what became of it."""
+
+    to_agency: str
+    status: str
+    basis: str  # "consent", or a legal-ground code
+    message: str
+    sent_on: dt.date
+    answered_on: dt.date | None
+    ended_on: dt.date | None
+    acceptor: str | None
 
 
 @dataclass
@@ -67,6 +82,9 @@ class CaseRec:
     incidents: list[IncidentRec]
     household: list[int]
     relations: list[tuple[int, int, str]]
+    safe_contact: str = ""
+    referral: ReferralRec | None = None
+    sealed_from: str | None = None
 
 
 @dataclass
@@ -124,6 +142,26 @@ _PLACES = {
 }
 _POLICE = {"dv": 0.55, "child": 0.3, "labour": 0.5, "trafficking": 0.8}
 _CERT_LETTERS = ["ОД", "ВО", "АН", "ЕК", "МЮ", "ОБ", "ЛО", "СП"]
+_SAFE_CONTACT = [
+    "Звонить только на мобильный с 10 до 12, представляться из поликлиники. Сообщений не оставлять.",
+    "Безопасно писать в мессенджер. Если ответит мужчина — «ошиблись номером».",
+    "Связь только через сестру. Кодовое слово «сирень» — значит, говорить нельзя.",
+    "Домой не звонить. Встречи в центре по вторникам, после 14:00.",
+    "Звонить на рабочий телефон в будни. Дома телефон проверяет партнёр.",
+]
+_STREETS = ["ул. Ленина", "ул. Мира", "Советский пр.", "ул. Гагарина", "ул. Пушкинская", "ул. Чкалова", "наб. VI Армии"]
+_REFERRAL_MESSAGES = {
+    "dv": "Пострадавшей нужна консультация и безопасное жильё. Риск высокий, повторные угрозы.",
+    "child": "Семья в социально опасном положении, нужна оценка и план помощи ребёнку.",
+    "labour": "Подросток работает вместо учёбы, нужна проверка условий и помощь семье.",
+    "trafficking": "Признаки торговли людьми, нужна защита и юридическая помощь.",
+}
+_LEGAL_GROUNDS = {
+    "dv": "vital_interests",
+    "child": "child_in_danger",
+    "labour": "child_in_danger",
+    "trafficking": "crime_report",
+}
 
 
 class DemoGenerator:
@@ -139,6 +177,9 @@ class DemoGenerator:
         # Pairs of victim and perpetrator keys seen before: repeat victimisation reuses them.
         self.repeat_pool: deque = deque(maxlen=2000)
         self._owners = self._owner_table()
+        self._agencies = {a[0]: a for a in region.AGENCIES}
+        self._workers = self._worker_table()
+        self._police = sorted(u for u, role, _a, _s in region.STAFF if role == Role.POLICE_OFFICER)
 
     # --- static structure -------------------------------------------------------------
     @staticmethod
@@ -158,6 +199,61 @@ class DemoGenerator:
                 weight = kinds[agency[1]] * (0.2 if served == region.ALL else 1.0)
                 table.setdefault(kind, []).append((code, served, weight, workers[code]))
         return table
+
+    @staticmethod
+    def _worker_table() -> dict[str, list[str]]:
+        workers: dict[str, list[str]] = {}
+        for username, role, agency, _staff in region.STAFF:
+            if role in CASE_WORK_ROLES:
+                workers.setdefault(agency, []).append(username)
+        return workers
+
+    def _serves(self, code: str, district: str) -> bool:
+        served = self._agencies[code][7]
+        return served == region.ALL or district in served
+
+    def _referral(self, kind: str, owner: str, district: str, opened: dt.date) -> ReferralRec | None:
+        rng = self.rng
+        owner_kind = self._agencies[owner][1]
+        kinds = region.REFERRAL_TARGETS.get(owner_kind, {})
+        targets = [
+            (code, kinds[a[1]])
+            for code, a in self._agencies.items()
+            if a[1] in kinds and code != owner and code in self._workers and self._serves(code, district)
+        ]
+        if not targets:
+            return None
+        to = rng.choices([t for t, _ in targets], weights=[w for _, w in targets])[0]
+        sent = min(self.today, opened + dt.timedelta(days=rng.randrange(0, 11)))
+        age = (self.today - sent).days
+        weights = (
+            {"pending": 40, "accepted": 35, "declined": 10, "revoked": 5, "completed": 10}
+            if age < 30
+            else {"pending": 2, "accepted": 25, "declined": 10, "revoked": 5, "completed": 58}
+        )
+        status = _weighted(rng, weights)
+        answered = None if status == "pending" else min(self.today, sent + dt.timedelta(days=rng.randrange(0, 6)))
+        if status == "revoked" and rng.random() < 0.5:
+            answered = None  # revoked before anyone answered
+        ended = None
+        if status in ("completed", "revoked"):
+            ended = min(self.today, (answered or sent) + dt.timedelta(days=rng.randrange(1, 60)))
+        acceptor = rng.choice(self._workers[to]) if answered and status != "declined" else None
+        basis = "consent" if rng.random() < 0.7 else _LEGAL_GROUNDS[kind]
+        return ReferralRec(
+            to_agency=to,
+            status=status,
+            basis=basis,
+            message=_REFERRAL_MESSAGES[kind],
+            sent_on=sent,
+            answered_on=answered,
+            ended_on=ended,
+            acceptor=acceptor,
+        )
+
+    def _phone(self) -> str:
+        n = self.rng.randrange(0, 10**9)
+        return f"+7 9{n // 10**7:02d} {n // 10**4 % 1000:03d}-{n // 100 % 100:02d}-{n % 100:02d}"
 
     def pool_keys(self) -> set[int]:
         """Keys of earlier persons that later chunks may still refer to."""
@@ -360,6 +456,20 @@ class DemoGenerator:
             victim, perpetrator = v.key, p.key
             participants += [(v.key, "victim"), (p.key, "perpetrator")]
 
+        safe_contact = ""
+        victim_rec = next((p for p in persons if p.key == victim), None)
+        if victim_rec is not None and kind in ("dv", "trafficking"):
+            if rng.random() < 0.6:
+                victim_rec.contacts.append(("phone", self._phone(), rng.random() < 0.6))
+            if rng.random() < 0.3:
+                victim_rec.contacts.append(("address", f"{rng.choice(_STREETS)}, д. {rng.randrange(1, 120)}", False))
+            if rng.random() < 0.6:
+                safe_contact = rng.choice(_SAFE_CONTACT)
+        referral = self._referral(kind, agency, district, opened) if rng.random() < 0.18 else None
+        sealed_from = None
+        if rng.random() < 0.005:
+            candidates = [u for u in self._police if u != worker]
+            sealed_from = rng.choice(candidates) if candidates else None
         return CaseRec(
             kind=kind,
             status=status,
@@ -373,6 +483,9 @@ class DemoGenerator:
             incidents=self._incidents(kind, district, opened, closed, victim, perpetrator),
             household=household if len(household) > 1 else [],
             relations=relations,
+            safe_contact=safe_contact,
+            referral=referral,
+            sealed_from=sealed_from,
         )
 
     def chunks(self, total: int, size: int = 2000):

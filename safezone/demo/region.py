@@ -290,6 +290,26 @@ AGENCIES = [
     for seat in [code.removeprefix("kcson-")]
 ]
 
+# Units inside agencies: (agency code, unit code, name_ru, name_en).
+UNITS = [
+    ("crisis-vologda", "dv", "Отделение помощи пострадавшим от домашнего насилия", "Domestic-violence unit"),
+    ("crisis-vologda", "helpline", "Телефон доверия", "Helpline"),
+    ("kcson-vologda", "family", "Отделение помощи семье и детям", "Family and children unit"),
+    ("kcson-vologda", "prevention", "Отделение профилактики безнадзорности", "Neglect prevention unit"),
+]
+# Who works in which unit (username -> unit code in their agency).
+STAFF_UNITS = {
+    "crisis.worker1": "dv",
+    "crisis.worker2": "dv",
+    "crisis.teamlead": "dv",
+    "helpline1": "helpline",
+    "helpline2": "helpline",
+    "social.worker1": "family",
+    "social.worker2": "family",
+    "social.teamlead": "family",
+    "social.worker3": "prevention",
+}
+
 # (username, role, agency code, staff flag); names are drawn from the demo's name pools.
 STAFF = [
     ("admin", Role.ADMINISTRATOR, "department", True),
@@ -298,6 +318,7 @@ STAFF = [
     ("coordinator", Role.COORDINATOR, "kdn-region", False),
     ("crisis.worker1", Role.CASEWORKER, "crisis-vologda", False),
     ("crisis.worker2", Role.CASEWORKER, "crisis-vologda", False),
+    ("crisis.teamlead", Role.TEAM_LEAD, "crisis-vologda", False),
     ("crisis.supervisor", Role.SUPERVISOR, "crisis-vologda", False),
     ("helpline1", Role.HELPLINE_OPERATOR, "crisis-vologda", False),
     ("helpline2", Role.HELPLINE_OPERATOR, "crisis-vologda", False),
@@ -311,6 +332,7 @@ STAFF = [
     ("social.worker1", Role.CASEWORKER, "kcson-vologda", False),
     ("social.worker2", Role.CASEWORKER, "kcson-vologda", False),
     ("social.worker3", Role.CASEWORKER, "kcson-vologda", False),
+    ("social.teamlead", Role.TEAM_LEAD, "kcson-vologda", False),
     ("social.supervisor", Role.SUPERVISOR, "kcson-vologda", False),
     ("social.cher.worker1", Role.CASEWORKER, "kcson-cherepovets", False),
     ("social.cher.worker2", Role.CASEWORKER, "kcson-cherepovets", False),
@@ -347,4 +369,16 @@ CASE_OWNERS = {
     "child": {"social_protection": 5, "school": 3, "rehabilitation_centre": 2, "police": 1},
     "labour": {"social_protection": 3, "police": 2, "ngo": 2, "school": 1},
     "trafficking": {"crisis_centre": 3, "police": 3, "ngo": 1},
+}
+
+# Where each kind of owner refers cases, with weights (the receiving agency must serve the district).
+REFERRAL_TARGETS = {
+    "crisis_centre": {"social_protection": 3, "police": 2, "shelter": 2, "health": 1, "ngo": 1},
+    "social_protection": {"crisis_centre": 3, "police": 1, "rehabilitation_centre": 2, "school": 1},
+    "police": {"crisis_centre": 3, "social_protection": 2},
+    "school": {"social_protection": 3, "youth_commission": 1},
+    "shelter": {"crisis_centre": 2, "social_protection": 2},
+    "health": {"crisis_centre": 2, "social_protection": 1},
+    "ngo": {"social_protection": 2, "crisis_centre": 1},
+    "rehabilitation_centre": {"social_protection": 2},
 }

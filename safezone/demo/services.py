@@ -6,22 +6,49 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
+from safezone.access.models import CaseGrant, Consent, Seal
+from safezone.access.services import AccessDenied, access_rows_bulk_create, break_glass_open
 from safezone.accounts.models import User
-from safezone.accounts.services import membership_grant, user_create
+from safezone.accounts.services import membership_grant, totp_activate, totp_secret_for, user_create
 from safezone.audit.services import audit_record
-from safezone.cases.models import Case, Incident, Participant
-from safezone.cases.selectors import any_case_exists, violence_form_ids_by_code
-from safezone.cases.services import CaseBatch, cases_bulk_create
+from safezone.cases.models import Case, Incident, Participant, Referral
+from safezone.cases.selectors import any_case_exists, recent_cases_owned_by, violence_form_ids_by_code
+from safezone.cases.services import CaseBatch, cases_bulk_create, referrals_bulk_create
 from safezone.directory.models import Territory
 from safezone.directory.selectors import agency_ids_by_code, any_agency_exists, territories_by_code
-from safezone.directory.services import agency_create, territory_load_file
-from safezone.people.models import Household, Identifier, Person, PersonName
+from safezone.directory.services import agency_create, territory_load_file, unit_create
+from safezone.people.models import Contact, Household, Identifier, Person, PersonName
 from safezone.people.services import PersonBatch, persons_bulk_create
 
 from . import region
 from .generator import Chunk, DemoGenerator
 from .names import FEMALE_FIRST, MALE_FIRST, patronymic, surname_pair
+
+# Recent emergency openings, so the data-protection officer's review queue has work:
+# (who breaks the glass, on a recent case of which agency).
+_EMERGENCIES = [
+    ("police.cher1", "crisis-cherepovets"),
+    ("police1", "kcson-vologda"),
+    ("helpline.cher", "kcson-cherepovets"),
+]
+_EMERGENCY_REASON = "Ночной вызов: нужна история обращений и безопасный контакт пострадавшей, владелец дела недоступен."
+
+
+def _emergencies(users: dict[str, User]) -> int:
+    """Break the glass a few times through the real service (notifications, audit events)."""
+    agencies = agency_ids_by_code()
+    opened = 0
+    for username, owner in _EMERGENCIES:
+        for case in recent_cases_owned_by(agencies[owner], limit=5):
+            try:
+                break_glass_open(actor=users[username], case=case, reason=_EMERGENCY_REASON)
+            except AccessDenied:
+                continue  # sealed from this officer: try the next case
+            opened += 1
+            break
+    return opened
 
 
 class DemoRefused(Exception):
@@ -61,6 +88,11 @@ def _staff(seed: int) -> dict[str, User]:
             district=region_territory if seat == "region" else territories[seat],
             districts_served=[territories[c] for c in (district_codes if served == region.ALL else served)],
         )
+    units = {
+        (agency_code, code): unit_create(agency=agencies[agency_code], code=code, name_ru=ru, name_en=en)
+        for agency_code, code, ru, en in region.UNITS
+    }
+    trained_on = dt.date(2026, 1, 15)
     users = {}
     # One hash for all: PBKDF2 is slow on purpose, and the demo password is public anyway.
     password_hash = make_password(region.DEMO_PASSWORD)
@@ -81,11 +113,21 @@ def _staff(seed: int) -> dict[str, User]:
         if is_staff:
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
-        membership_grant(user=user, agency=agencies[agency_code], role=role)
+        unit = units.get((agency_code, region.STAFF_UNITS.get(username, "")))
+        membership_grant(user=user, agency=agencies[agency_code], role=role, unit=unit, dp_training_on=trained_on)
+        totp_activate(user=user, secret=demo_totp_secret(username, seed))
         users[username] = user
     for username, role, agency_code in region.EXTRA_MEMBERSHIPS:
-        membership_grant(user=users[username], agency=agencies[agency_code], role=role)
+        unit = units.get((agency_code, region.STAFF_UNITS.get(username, "")))
+        membership_grant(
+            user=users[username], agency=agencies[agency_code], role=role, unit=unit, dp_training_on=trained_on
+        )
     return users
+
+
+def demo_totp_secret(username: str, seed: int) -> str:
+    """The authenticator-app secret of a demo account: published with the demo, like its password."""
+    return totp_secret_for(username, f"demo-{seed}")
 
 
 class _ChunkWriter:
@@ -93,6 +135,8 @@ class _ChunkWriter:
 
     def __init__(self, users: dict[str, User]):
         self.users = {u: user.pk for u, user in users.items()}
+        # The unit a worker's cases belong to (the team scope).
+        self.units = {u: m.unit_id for u, user in users.items() for m in user.memberships.all() if m.unit_id}
         self.agencies = agency_ids_by_code()
         self.districts = {code: t.pk for code, t in territories_by_code().items()}
         self.forms = violence_form_ids_by_code()
@@ -121,6 +165,7 @@ class _ChunkWriter:
             batch.other_names += [
                 (i, PersonName(kind=k, surname=s, first_name=f, patronymic=p)) for k, s, f, p in rec.other_names
             ]
+            batch.contacts += [(i, Contact(kind=k, value=v, is_safe=safe)) for k, v, safe in rec.contacts]
         for case in chunk.cases:
             members = [index_of[k] for k in case.household if k in index_of]
             if len(members) > 1:
@@ -136,6 +181,8 @@ class _ChunkWriter:
         for i, rec in enumerate(chunk.cases):
             cases.cases.append(
                 Case(
+                    owner_unit_id=self.units.get(rec.worker),
+                    safe_contact=rec.safe_contact,
                     kind=rec.kind,
                     status=rec.status,
                     owner_agency_id=self.agencies[rec.agency],
@@ -167,10 +214,81 @@ class _ChunkWriter:
                         [self.forms[f] for f in inc.forms],
                     )
                 )
-        cases_bulk_create(batch=cases)
+        written = cases_bulk_create(batch=cases)
+        _access_rows(self, chunk, written)
         # Forget persons no later chunk can refer to, so memory stays flat at any size.
         self.pk_of = {k: v for k, v in self.pk_of.items() if k in keep}
         return len(persons)
+
+
+def _noon(day: dt.date | None):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12))) if day else None
+
+
+def _access_rows(writer: "_ChunkWriter", chunk: Chunk, cases: list[Case]) -> None:
+    """Referrals (with their consent or legal ground), case teams and seals of a written chunk."""
+    consents, referrals, grants, seals = [], [], [], []
+    for rec, case in zip(chunk.cases, cases):
+        if rec.sealed_from:
+            seals.append(
+                Seal(
+                    case=case,
+                    user_id=writer.users[rec.sealed_from],
+                    created_by_id=writer.users[rec.worker],
+                    reason="Сотрудник связан с участником дела",
+                )
+            )
+        ref = rec.referral
+        if ref is None:
+            continue
+        consent = None
+        if ref.basis == "consent":
+            subject = next(k for k, role in rec.participants if role in ("victim", "child"))
+            consent = Consent(
+                person_id=writer.pk_of[subject],
+                case=case,
+                categories=["contacts", "summary"],
+                purposes=["case_work"],
+                form="written",
+                given_on=ref.sent_on,
+                recorded_by_id=writer.users[rec.worker],
+            )
+            consents.append((consent, [writer.agencies[ref.to_agency]]))
+        referral = Referral(
+            case=case,
+            from_agency_id=writer.agencies[rec.agency],
+            from_user_id=writer.users[rec.worker],
+            to_agency_id=writer.agencies[ref.to_agency],
+            status=ref.status,
+            message=ref.message,
+            consent=consent,
+            legal_ground="" if consent else ref.basis,
+            sent_at=_noon(ref.sent_on),
+            answered_at=_noon(ref.answered_on),
+            ended_at=_noon(ref.ended_on),
+            accepted_by_id=writer.users.get(ref.acceptor),
+            reason={"declined": "Не наш профиль", "revoked": "Помощь больше не нужна"}.get(ref.status, ""),
+        )
+        referrals.append(referral)
+    access_rows_bulk_create(consents=consents)  # referrals point at their consents
+    for referral in referrals:
+        if referral.consent is not None:
+            referral.consent_id = referral.consent.pk  # the key exists only now
+    referrals_bulk_create(referrals=referrals)
+    for referral in referrals:
+        if referral.accepted_by_id:
+            grants.append(
+                CaseGrant(
+                    case=referral.case,
+                    agency_id=referral.to_agency_id,
+                    user_id=referral.accepted_by_id,
+                    source="referral",
+                    referral=referral,
+                    granted_at=referral.answered_at,
+                    ended_at=referral.ended_at,
+                )
+            )
+    access_rows_bulk_create(grants=grants, seals=seals)
 
 
 def demo_seed(*, cases: int, seed: int, today: dt.date, chunk_size: int = 2000, progress=None) -> SeedResult:
@@ -191,5 +309,6 @@ def demo_seed(*, cases: int, seed: int, today: dt.date, chunk_size: int = 2000, 
             persons += writer.write(chunk, generator.pool_keys())
         if progress:
             progress(len(chunk.cases))
+    _emergencies(users)
     audit_record(actor=None, action="demo.seeded", extra={"cases": cases, "seed": seed, "today": today.isoformat()})
     return SeedResult(agencies=len(region.AGENCIES), users=len(users), cases=cases, persons=persons)

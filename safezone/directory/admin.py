@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Agency, Territory
+from .models import Agency, Territory, Unit
 
 
 @admin.register(Territory)
@@ -17,3 +17,10 @@ class AgencyAdmin(SimpleHistoryAdmin):
     list_filter = ["kind", "is_active", "district"]
     search_fields = ["name_ru", "name_en", "code"]
     filter_horizontal = ["districts_served"]
+
+
+@admin.register(Unit)
+class UnitAdmin(SimpleHistoryAdmin):
+    list_display = ["name_ru", "agency", "code"]
+    list_filter = ["agency"]
+    search_fields = ["name_ru", "name_en", "code", "agency__name_ru"]

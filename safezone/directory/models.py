@@ -92,3 +92,17 @@ class Agency(BilingualName):
         if (get_language() or "ru").startswith("en") and self.short_name_en:
             return self.short_name_en
         return self.short_name_ru or self.name
+
+
+class Unit(BilingualName):
+    """One team or department inside an agency; the team scope and seals name it."""
+
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="units")
+    code = models.SlugField(_("code"), max_length=64)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["agency", "name_ru"]
+        constraints = [models.UniqueConstraint(fields=["agency", "code"], name="unit_code_unique_in_agency")]

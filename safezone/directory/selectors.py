@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import Agency, Territory
+from .models import Agency, Territory, Unit
 
 
 def districts() -> QuerySet[Territory]:
@@ -32,3 +32,8 @@ def agency_ids_by_code() -> dict[str, int]:
 
 def any_agency_exists() -> bool:
     return Agency.objects.exists()
+
+
+def units() -> QuerySet[Unit]:
+    """All units of all agencies, by agency and name."""
+    return Unit.objects.select_related("agency").order_by("agency__name_ru", "name_ru")

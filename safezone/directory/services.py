@@ -7,7 +7,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Agency, Territory
+from .models import Agency, Territory, Unit
 
 TERRITORY_FILE = Path(__file__).parent / "data" / "vologda_oblast.json"
 
@@ -150,3 +150,9 @@ def agency_create(
     )
     agency.districts_served.set(districts_served)
     return agency
+
+
+def unit_create(*, agency: Agency, code: str, name_ru: str, name_en: str = "") -> Unit:
+    """Add a team or department to an agency (repeatable: an existing unit keeps its key)."""
+    unit, _ = Unit.objects.update_or_create(agency=agency, code=code, defaults={"name_ru": name_ru, "name_en": name_en})
+    return unit

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from safezone.common.fields import EncryptedTextField
+
 from . import validators
 from .dates import PartialDate
 
@@ -53,6 +55,8 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Raised on every change; an edit based on an older version is refused, not silently applied.
+    version = models.PositiveIntegerField(_("version"), default=1)
     # Lower-cased, ё-folded names (this one and the other names) for search on SQLite and PostgreSQL alike.
     search_key = models.CharField(max_length=400, db_index=True, editable=False, blank=True)
     history = HistoricalRecords(excluded_fields=["search_key"])
@@ -221,3 +225,41 @@ class Relation(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.person_id} {self.kind} #{self.relative_id}"
+
+
+class Contact(models.Model):
+    """One way to reach a person (phone, e-mail, address, messenger), encrypted at rest.
+
+    `is_safe` marks the one the person said is safe to use; the others may be known to the
+    alleged perpetrator.
+    """
+
+    class Kind(models.TextChoices):
+        PHONE = "phone", _("phone")
+        EMAIL = "email", _("e-mail")
+        ADDRESS = "address", _("address")
+        MESSENGER = "messenger", _("messenger")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="contacts")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    value = EncryptedTextField(_("contact"))
+    is_safe = models.BooleanField(_("safe to use"), default=False)
+    note = EncryptedTextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-is_safe", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

@@ -15,10 +15,13 @@ def persons_visible_to(user, *, purpose: str, action: str = Action.VIEW_PERSON) 
     return Person.objects.filter(person_filter(user, action, purpose))
 
 
-def person_for(user, pk, *, purpose: str, request=None) -> Person:
-    """One person for a person page: decided, audited, or AccessDenied / Person.DoesNotExist."""
+def person_for(user, pk, *, purpose: str, request=None, action: str = Action.VIEW_PERSON) -> Person:
+    """One person for a person page: decided, audited, or AccessDenied / Person.DoesNotExist.
+
+    The decision rides on the person as `person.decision` (which sensitive fields it shows).
+    """
     person = Person.objects.select_related("district", "registered_by").get(pk=pk)
-    authorize(user=user, action=Action.VIEW_PERSON, purpose=purpose, obj=person, request=request)
+    person.decision = authorize(user=user, action=action, purpose=purpose, obj=person, request=request)
     return person
 
 
@@ -36,10 +39,14 @@ def person_details(user, person: Person, *, purpose: str) -> dict:
         (r.get_kind_display(), r.person)
         for r in Relation.objects.filter(relative=person, person__in=visible).select_related("person")
     ]
+    from safezone.access.policy import FieldGroup
+
+    shows_contacts = getattr(person, "decision", None) is not None and person.decision.shows(FieldGroup.CONTACTS)
     return {
         "other_names": list(person.other_names.all()),
         "identifiers": list(person.identifiers.all()),
         "relations": relations,
+        "contacts": list(person.contacts.all()) if shows_contacts else None,
     }
 
 
@@ -69,3 +76,8 @@ def person_search(
         extra={"query_words": len(words)},
     )
     return results
+
+
+def person_unscoped(pk) -> Person:
+    """One person by key, not yet decided: callers must authorize before showing anything."""
+    return Person.objects.select_related("district").get(pk=pk)

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from safezone.access.policy import Action
 from safezone.access.services import authorize
@@ -11,7 +12,7 @@ from safezone.common.bulk import insert_with_history
 from safezone.common.text import search_key
 
 from .dates import PartialDate
-from .models import Household, HouseholdMember, Identifier, Person, PersonName, Relation
+from .models import Contact, Household, HouseholdMember, Identifier, Person, PersonName, Relation
 
 
 def person_search_key(person: Person, other_names: list[PersonName] = ()) -> str:
@@ -76,6 +77,7 @@ class PersonBatch:
     identifiers: list[tuple[int, Identifier]] = field(default_factory=list)
     households: list[tuple[Household, list[int]]] = field(default_factory=list)
     relations: list[tuple[int, int, str]] = field(default_factory=list)
+    contacts: list[tuple[int, Contact]] = field(default_factory=list)
 
 
 def persons_bulk_create(*, batch: PersonBatch) -> list[Person]:
@@ -104,4 +106,74 @@ def persons_bulk_create(*, batch: PersonBatch) -> list[Person]:
     insert_with_history(HouseholdMember, members)
     relations = [Relation(person=persons[a], relative=persons[b], kind=kind) for a, b, kind in batch.relations]
     insert_with_history(Relation, relations)
+    for i, contact in batch.contacts:
+        contact.person = persons[i]
+    insert_with_history(Contact, [c for _, c in batch.contacts])
     return persons
+
+
+class PersonChangedMeanwhile(Exception):
+    """Someone else changed the person's record since the form was opened."""
+
+    message = _(
+        "Someone else changed this record while you were editing it. Reload the page and apply your change again."
+    )
+
+
+def person_update(
+    *,
+    actor,
+    person_id: int,
+    expected_version: int,
+    purpose: str,
+    surname: str,
+    first_name: str,
+    patronymic: str,
+    sex: str,
+    birth: PartialDate | None,
+    district,
+    request=None,
+) -> Person:
+    """Change a person's names, sex, birth date and district, unless someone changed them meanwhile."""
+    # Decide before the transaction: a refusal raised inside it would roll back its own audit event.
+    authorize(
+        user=actor, action=Action.EDIT_PERSON, purpose=purpose, obj=Person.objects.get(pk=person_id), request=request
+    )
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person_id)
+        if person.version != expected_version:
+            raise PersonChangedMeanwhile()
+        if not surname.strip() or not first_name.strip():
+            raise ValidationError(_("Surname and first name are required."))
+        person.surname, person.first_name, person.patronymic = surname.strip(), first_name.strip(), patronymic.strip()
+        person.sex = sex
+        person.birth_year = birth.year if birth else None
+        person.birth_month = birth.month if birth else None
+        person.birth_day = birth.day if birth else None
+        person.district = district
+        person.search_key = person_search_key(person, list(person.other_names.all()))
+        person.version += 1
+        person._history_user = actor
+        person.save()
+    return person
+
+
+def contact_add(
+    *, actor, person: Person, purpose: str, kind: str, value: str, is_safe: bool, note: str = "", request=None
+):
+    """Record a way to reach a person (encrypted at rest); only roles that see contacts may add one."""
+    from safezone.access.policy import FieldGroup
+
+    decision = authorize(
+        user=actor, action=Action.EDIT_PERSON, purpose=purpose, obj=person, request=request, extra={"contact": kind}
+    )
+    if not decision.shows(FieldGroup.CONTACTS):
+        raise ValidationError(_("Your role does not work with contact details."))
+    if kind not in Contact.Kind.values or not value.strip():
+        raise ValidationError(_("Choose the kind of contact and write it."))
+    contact = Contact(
+        person=person, kind=kind, value=value.strip(), is_safe=is_safe, note=note.strip(), created_by=actor
+    )
+    contact._history_user = actor
+    contact.save()
+    return contact

@@ -1,5 +1,7 @@
 """The access policy: who reaches which cases and persons, for which purpose, and why."""
 
+import datetime as dt
+
 import pytest
 
 from safezone.access.policy import Action, Purpose
@@ -18,6 +20,7 @@ def visible_cases(world, user, purpose=Purpose.CASE_WORK):
     [
         ("anna", Purpose.CASE_WORK, {"a"}),
         ("boris", Purpose.CASE_WORK, {"b"}),
+        ("tina", Purpose.CASE_WORK, {"a"}),
         ("sveta", Purpose.CASE_WORK, {"a", "b"}),
         ("petr", Purpose.CASE_WORK, {"d"}),
         ("olga", Purpose.CASE_WORK, {"c"}),
@@ -74,8 +77,6 @@ def test_a_deactivated_membership_gives_nothing(world):
 
 
 def test_a_membership_that_ended_gives_nothing(world):
-    import datetime as dt
-
     membership = world.anna.memberships.get()
     membership.ended_on = dt.date(2020, 1, 1)
     membership.save()
@@ -90,7 +91,7 @@ def test_a_deactivated_user_sees_nothing(world):
 def test_two_memberships_give_the_union_of_their_scopes(world):
     from safezone.accounts.services import membership_grant
 
-    membership_grant(user=world.olga, agency=world.police, role="police_officer")
+    membership_grant(user=world.olga, agency=world.police, role="police_officer", dp_training_on=dt.date(2026, 1, 1))
     olga = type(world.olga).objects.get(pk=world.olga.pk)
     assert visible_cases(world, olga) == {"c", "d"}
 

@@ -85,10 +85,11 @@ def test_the_verify_command_exits_with_an_error_on_a_broken_chain(world):
 
 
 def test_sign_in_and_failed_sign_in_are_recorded(world, client):
-    from tests.world import PASSWORD
+    from tests.world import PASSWORD, totp_code
 
-    client.post("/accounts/login/", {"username": "anna", "password": "wrong"})
-    client.post("/accounts/login/", {"username": "anna", "password": PASSWORD})
+    client.post("/account/login/", {"login": "anna", "password": "wrong"})
+    client.post("/account/login/", {"login": "anna", "password": PASSWORD})
+    client.post("/account/2fa/authenticate/", {"code": totp_code("anna")})
     actions = list(AuditEvent.objects.values_list("action", "actor_username"))
     assert ("auth.login_failed", "") in actions
     assert ("auth.login", "anna") in actions

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from safezone.cases.models import Case
-from tests.world import PASSWORD
+from tests.world import PASSWORD, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +20,14 @@ def shoot(page, output_path, name):
 
 
 def sign_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label(re.compile("Имя пользователя|Username")).fill(username)
-    page.get_by_label(re.compile("Пароль|Password")).fill(PASSWORD)
+    """Password, then the code from the authenticator app."""
+    page.goto(f"{base}/account/login/")
+    page.locator("#id_login").fill(username)
+    page.locator("#id_password").fill(PASSWORD)
     page.get_by_role("button", name=re.compile("Войти|Sign in")).click()
+    page.wait_for_url(re.compile("/account/2fa/authenticate/"))
+    page.locator("#id_code").fill(totp_code(username))
+    page.locator("#id_code").press("Enter")
 
 
 def test_a_caseworker_signs_in_opens_a_case_and_runs_intake(live_server, live_world, page, output_path):

@@ -123,6 +123,9 @@ print(json.dumps({
     "users": User.objects.count(),
     "demo_users": User.objects.filter(is_demo=True).count(),
     "roles": sorted(set(Membership.objects.values_list("role", flat=True))),
+    "memberships": Membership.objects.count(),
+    "trained_memberships": Membership.objects.filter(dp_training_on__isnull=False).count(),
+    "with_second_factor": User.objects.filter(authenticator__type="totp").count(),
     "opened": [str(d) for d in Case.objects.aggregate(a=Min("opened_on"), b=Max("opened_on")).values()],
     "names": list(Person.objects.order_by("pk").values_list("surname", "first_name", "patronymic")),
 }))
@@ -133,12 +136,13 @@ def test_seed_demo_fills_an_empty_database_once_and_faithfully(scratch_database)
     assert manage(scratch_database, "migrate", "-v", "0").returncode == 0
     seeded = manage(scratch_database, "seed_demo", "--cases", "60", "--seed", "7", "--today", TODAY.isoformat())
     assert seeded.returncode == 0, seeded.stderr
-    assert "31 agencies, 45 accounts, 60 cases" in seeded.stdout
+    assert "31 agencies, 47 accounts, 60 cases" in seeded.stdout
     assert "demo cases" in seeded.stderr  # the progress bar
 
     facts = json.loads(manage(scratch_database, "shell", "-v", "0", "-c", FACTS).stdout)
     assert facts["cases"] == facts["case_history"] == 60
-    assert facts["users"] == facts["demo_users"] == 45
+    assert facts["users"] == facts["demo_users"] == 47
+    assert facts["with_second_factor"] == 47 and facts["trained_memberships"] == facts["memberships"]
     assert set(facts["roles"]) == set(Role.values)
     persons, _cases = records(7, n=60)
     assert [tuple(n) for n in facts["names"]] == [(p.surname, p.first_name, p.patronymic) for p in persons]
@@ -151,6 +155,13 @@ def test_seed_demo_fills_an_empty_database_once_and_faithfully(scratch_database)
 
     logins = manage(scratch_database, "demo_logins")
     assert "safezone-demo-2026" in logins.stdout and "crisis.worker1" in logins.stdout
+    from safezone.demo.services import demo_totp_secret
+
+    assert demo_totp_secret("crisis.worker1", 7) in logins.stdout
+    code = manage(scratch_database, "demo_code", "crisis.worker1")
+    assert code.returncode == 0 and code.stdout[:6].isdigit()
+    refused = manage(scratch_database, "demo_code", "nobody")
+    assert refused.returncode != 0 and "not a demo account" in refused.stderr
 
 
 def test_seed_demo_refuses_a_bad_date(db):
