@@ -85,6 +85,50 @@ def measure_child(args: list[str], env: dict) -> tuple[float, float, subprocess.
         )
 
 
+def bench_access(cases: int, db: str) -> list[dict]:
+    """The case list with and without the access policy, on a demo region of `cases` cases."""
+    with scratch_database(db) as url, tempfile.TemporaryDirectory(prefix="safezone-var.") as var:
+        env = {**os.environ, "DATABASE_URL": url, "SAFEZONE_VAR_DIR": var, "SAFEZONE_DEMO": "1"}
+        for args in (["migrate", "-v", "0"], ["seed_demo", "--cases", str(cases), "--seed", "1", "-v", "0"]):
+            done = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"{args[0]} failed on {db}: {done.stderr}")
+        if db == "postgresql":  # fresh statistics, as autovacuum would have them on a running system
+            analyze = "from django.db import connection; connection.cursor().execute('ANALYZE')"
+            subprocess.run([PY, "manage.py", "shell", "-v", "0", "-c", analyze], cwd=ROOT, env=env, check=True)
+        probe = subprocess.run([PY, "bench/access_probe.py"], cwd=ROOT, env=env, capture_output=True, text=True)
+        if probe.returncode:
+            raise SystemExit(f"access probe failed on {db}: {probe.stderr}")
+        data = json.loads(probe.stdout.strip().splitlines()[-1])
+    rows = []
+    for u in data["users"]:
+        with_p, scope = u["with_policy"], u["scope_only"]
+        overhead = (with_p["p50"] - scope["p50"]) / scope["p50"] * 100 if scope["p50"] else 0.0
+        rows.append(
+            {
+                "benchmark": f"case list, {cases} cases",
+                "database": "SQLite" if db == "sqlite" else "PostgreSQL",
+                "user": u["user"],
+                "visible": u["visible"],
+                "with_policy": with_p,
+                "scope_only": scope,
+                "page": u["page"],
+                "overhead_pct": round(overhead, 1),
+                "reproduce": f".venv/bin/python bench/run.py access --cases {cases} --db {db}",
+            }
+        )
+    return rows
+
+
+def print_access_row(row: dict) -> None:
+    w, s, p = row["with_policy"], row["scope_only"], row["page"]
+    print(
+        f"{row['database']:<11} {row['user']:<18} {row['visible']:>8} visible  query p50/p95 "
+        f"{w['p50']:>6}/{w['p95']:<6} ms with policy, {s['p50']:>6}/{s['p95']:<6} ms scope only "
+        f"({row['overhead_pct']:+.0f}%)  page p50/p95 {p['p50']:>6}/{p['p95']:<6} ms"
+    )
+
+
 def machine() -> str:
     """One line describing this machine, printed with the figures."""
     with open("/proc/meminfo") as fh:
@@ -133,25 +177,68 @@ def write_table(rows: list[dict]) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+ACCESS_START, ACCESS_END = "<!-- bench-access:start -->", "<!-- bench-access:end -->"
+
+
+def write_access_table(rows: list[dict]) -> None:
+    """Put these access rows into BENCHMARKS.md, replacing rows of the same size, database and user."""
+    store = RESULTS.parent / "access_table.json"
+    table = json.loads(store.read_text(encoding="utf-8")) if store.exists() else []
+    keys = {(r["benchmark"], r["database"], r["user"]) for r in rows}
+    table = [r for r in table if (r["benchmark"], r["database"], r["user"]) not in keys] + rows
+    table.sort(key=lambda r: (int(re.sub(r"\D", "", r["benchmark"]) or 0), r["database"], r["user"]))
+    store.write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    lines = [
+        ACCESS_START,
+        f"Latest run {dt.date.today().isoformat()} on {machine()}. Times in ms, p50 / p95.",
+        "",
+        "| cases | database | user (scope) | visible | list query, policy | list query, scope only | "
+        "policy cost (p50) | list page | reproduce |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in table:
+        w, s, p = r["with_policy"], r["scope_only"], r["page"]
+        lines.append(
+            f"| {r['benchmark'].split(', ')[1]} | {r['database']} | {r['user']} | {r['visible']} | "
+            f"{w['p50']} / {w['p95']} | {s['p50']} / {s['p95']} | {r['overhead_pct']:+.0f}% | "
+            f"{p['p50']} / {p['p95']} | `{r['reproduce']}` |"
+        )
+    lines.append(ACCESS_END)
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(re.escape(ACCESS_START) + ".*?" + re.escape(ACCESS_END), "\n".join(lines), text, flags=re.S)
+    path.write_text(text, encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("benchmark", nargs="?", default="all", choices=["all", "seed"])
+    parser.add_argument("benchmark", nargs="?", default="all", choices=["all", "seed", "access"])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--write", action="store_true", help="update the table in BENCHMARKS.md")
     args = parser.parse_args()
 
     print(f"SafeZone benchmarks on {machine()}")
-    rows = []
+    rows, access_rows = [], []
     for db in ["sqlite", "postgresql"] if args.db == "both" else [args.db]:
-        print(f"... seed_demo --cases {args.cases} on {db}", flush=True)
-        row = bench_seed(args.cases, db)
-        print_row(row)
-        rows.append(row)
+        if args.benchmark in ("all", "seed"):
+            print(f"... seed_demo --cases {args.cases} on {db}", flush=True)
+            row = bench_seed(args.cases, db)
+            print_row(row)
+            rows.append(row)
+        if args.benchmark in ("all", "access"):
+            print(f"... case list with and without the access policy, {args.cases} cases on {db}", flush=True)
+            for row in bench_access(args.cases, db):
+                print_access_row(row)
+                access_rows.append(row)
+            print(f"    reproduce: .venv/bin/python bench/run.py access --cases {args.cases} --db {db}")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
+    (RESULTS / "latest.json").write_text(json.dumps(rows + access_rows, indent=1, ensure_ascii=False), encoding="utf-8")
     if args.write:
-        write_table(rows)
+        if rows:
+            write_table(rows)
+        if access_rows:
+            write_access_table(access_rows)
         print("BENCHMARKS.md updated")
 
 

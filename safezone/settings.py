@@ -280,8 +280,9 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Lists in the web interface.
+# Lists in the web interface; a list counts its rows up to this many, then says "more than".
 SAFEZONE_PAGE_SIZE = 25
+SAFEZONE_LIST_COUNT_CAP = int(os.environ.get("SAFEZONE_LIST_COUNT_CAP", "10000"))
 # An export carries at most this many rows (narrow the filters for more): exports leak.
 SAFEZONE_EXPORT_MAX_ROWS = int(os.environ.get("SAFEZONE_EXPORT_MAX_ROWS", "5000"))
 # How long a break-glass access lasts.

@@ -314,3 +314,8 @@ def break_glass_queue(*, review: str | None = "pending"):
     """Break-glass accesses for the data-protection officer, newest first."""
     qs = BreakGlass.objects.select_related("user", "case", "membership__agency", "reviewed_by")
     return qs.filter(review=review) if review else qs
+
+
+def reaches_districts(user, action: str, purpose: str) -> bool:
+    """Whether one of the user's grants reaches whole districts (or the region), not one agency."""
+    return any(grant.scope >= Scope.DISTRICT for grant in grants_for(user, action, purpose))

@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from safezone.audit.services import audit_record
 
@@ -52,6 +53,10 @@ class SessionLimitsMiddleware:
                 query = urlencode({"timeout": reason, "next": request.get_full_path()})
                 return _away(request, f"{reverse('account_login')}?{query}")
             request.session[LAST_SEEN] = now
+            response = self.get_response(request)
+            # Pages with personal data must not stay in the browser's cache on a shared or stolen machine.
+            patch_cache_control(response, no_store=True, private=True)
+            return response
         return self.get_response(request)
 
 

@@ -103,3 +103,10 @@ def demo_totp_secret_of(user) -> str:
         raise PermissionError("only demo accounts have published secrets")
     authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     return crypto.decrypt(authenticator.data["secret"]) if authenticator else ""
+
+
+def colleagues_of(user) -> QuerySet[User]:
+    """Active users holding a membership in one of the user's agencies (the user included), by name."""
+    agency_ids = [m.agency_id for m in memberships_of(user)]
+    members = Membership.objects.filter(agency_id__in=agency_ids, is_active=True).values("user_id")
+    return User.objects.filter(is_active=True, pk__in=members).order_by("last_name", "first_name")

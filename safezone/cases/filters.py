@@ -4,8 +4,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from safezone.accounts.selectors import staff_with_memberships, users_with_ids
-from safezone.directory.selectors import agencies, agencies_with_ids, districts
+from safezone.accounts.selectors import colleagues_of, staff_with_memberships
+from safezone.directory.selectors import agencies, districts
 
 from .models import Case
 
@@ -39,12 +39,12 @@ class CaseFilter(django_filters.FilterSet):
         model = Case
         fields = ["q", "kind", "status", "district", "agency", "worker", "opened_from", "opened_to"]
 
-    def __init__(self, *args, visible_cases=None, **kwargs):
+    def __init__(self, *args, user=None, wide: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        if visible_cases is not None:
-            # Offer only agencies and workers that own a case the user can see.
-            self.filters["agency"].queryset = agencies_with_ids(visible_cases.values("owner_agency"))
-            self.filters["worker"].queryset = users_with_ids(visible_cases.values("owner_worker"))
+        if user is not None and not wide:
+            # Offer the colleagues of the user's own agencies (all staff to those who see whole
+            # districts). Deriving the choices from the visible cases would read every one of them.
+            self.filters["worker"].queryset = colleagues_of(user)
 
     def filter_reference(self, queryset, name, value):
         """A case number (2026-000123, or just 123): the case with that number, if the user may see it."""

@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.paginator import Page
 from django.db.models import Prefetch, QuerySet
 
 from safezone.access.policy import Action, Purpose
-from safezone.access.selectors import case_filter
+from safezone.access.selectors import case_filter, reaches_districts
 from safezone.access.services import authorize, record_list_read
 from safezone.common.paging import page_of
 
@@ -44,15 +45,16 @@ def case_list(
     user, *, purpose: str, params, page_number=None, request=None, only_mine: bool = False, open_only: bool = False
 ) -> CaseList:
     """A page of the cases the user may see, filtered; the page shown is audited."""
-    visible = cases_visible_to(user, purpose=purpose)
-    base = visible
+    base = cases_visible_to(user, purpose=purpose)
     if only_mine:
         base = base.filter(owner_worker=user)
     if open_only:
         base = base.exclude(status=Case.Status.CLOSED)
-    filterset = CaseFilter(params, queryset=base, visible_cases=visible)
+    filterset = CaseFilter(params, queryset=base, user=user, wide=reaches_districts(user, Action.LIST_CASES, purpose))
     rows = filterset.qs if filterset.is_valid() else base.none()
-    page = page_of(_with_headline(rows.order_by("-opened_on", "-pk")), page_number)
+    page = page_of(
+        _with_headline(rows.order_by("-opened_on", "-pk")), page_number, cap=settings.SAFEZONE_LIST_COUNT_CAP
+    )
     record_list_read(
         user=user,
         action=Action.LIST_CASES,
@@ -80,8 +82,6 @@ class ExportTooLarge(Exception):
 
 def case_export_rows(user, *, purpose: str, params, request=None) -> list[Case]:
     """The cases of a filtered list for a CSV export: decided, capped, and audited as an export."""
-    from django.conf import settings
-
     from safezone.access.selectors import Decision, grants_for
     from safezone.access.services import AccessDenied
 
@@ -97,7 +97,9 @@ def case_export_rows(user, *, purpose: str, params, request=None) -> list[Case]:
         )
         raise AccessDenied(Decision(False, "no-role-allows-this"))
     visible = Case.objects.filter(case_filter(user, Action.EXPORT_CASES, purpose))
-    filterset = CaseFilter(params, queryset=visible, visible_cases=visible)
+    filterset = CaseFilter(
+        params, queryset=visible, user=user, wide=reaches_districts(user, Action.EXPORT_CASES, purpose)
+    )
     rows = filterset.qs if filterset.is_valid() else visible.none()
     limit = settings.SAFEZONE_EXPORT_MAX_ROWS
     count = rows.count()

@@ -151,3 +151,26 @@ def test_the_sign_in_page_says_that_everything_is_recorded(db, client):
 def test_pages_carry_a_strict_content_security_policy(db, client):
     policy = client.get(LOGIN)["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+
+
+def test_pages_for_a_signed_in_user_are_not_kept_in_the_browser_cache(world, client_for):
+    assert "no-store" in client_for(world.anna).get("/cases/mine/")["Cache-Control"]
+
+
+def test_setting_up_an_authenticator_app_is_audited(world, client, django_capture_on_commit_callbacks):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from tests.conftest import reauthenticate
+
+    Authenticator.objects.filter(user=world.anna).delete()
+    client.force_login(world.anna)
+    reauthenticate(client, world.anna)
+    client.get("/account/2fa/totp/activate/")
+    secret = client.session["mfa.totp.secret"]
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    with django_capture_on_commit_callbacks(execute=True):  # allauth signals after the commit
+        response = client.post("/account/2fa/totp/activate/", {"code": code})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=world.anna, type="totp").exists()
+    assert AuditEvent.objects.filter(actor=world.anna, action="mfa.added", extra__type="totp").exists()

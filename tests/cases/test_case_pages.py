@@ -28,10 +28,18 @@ def test_the_list_filters_by_kind_status_district_agency_and_worker(world, clien
     assert ids(f"&opened_from={opened_from}") == {world.case_b.pk, world.case_d.pk}
 
 
-def test_filter_choices_offer_only_agencies_and_workers_of_visible_cases(world, client_for):
+def test_the_worker_filter_offers_the_colleagues_of_the_users_agencies(world, client_for):
     form = client_for(world.anna).get("/cases/").context["filter"].form
-    assert list(form.fields["agency"].queryset) == [world.crisis]
-    assert list(form.fields["worker"].queryset) == [world.anna]
+    assert set(form.fields["worker"].queryset) == {world.anna, world.boris, world.tina, world.sveta}
+
+
+def test_a_very_long_list_says_more_than_the_cap_instead_of_counting_everything(world, client_for, settings):
+    settings.SAFEZONE_LIST_COUNT_CAP = 2
+    response = client_for(world.kira).get("/cases/?purpose=coordination")
+    assert response.context["page"].paginator.capped
+    assert response.context["page"].paginator.num_pages == 1
+    settings.SAFEZONE_LIST_COUNT_CAP = 3
+    assert not client_for(world.kira).get("/cases/?purpose=coordination").context["page"].paginator.capped
 
 
 def test_a_bad_filter_value_shows_the_error_and_no_cases(world, client_for):

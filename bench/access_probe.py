@@ -1,0 +1,104 @@
+"""Measures the case list with and without the access policy, inside Django, on a seeded database.
+
+Run by bench/run.py (`access` benchmark) with DATABASE_URL pointing at a demo database; prints
+one JSON object. For each demo user below: the list query (first page of 25 and the count) with
+the full policy (scope, case team, break-glass, seals) and with the bare scope filter, and the
+whole list page through Django's test client (rendering and the audit event included).
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safezone.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db.models import Q  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from safezone.access.policy import Action, Purpose  # noqa: E402
+from safezone.access.selectors import case_filter, grants_for  # noqa: E402
+from safezone.accounts.models import User  # noqa: E402
+from safezone.cases.models import Case  # noqa: E402
+
+# (username, purpose): one user per scope.
+USERS = [
+    ("crisis.worker1", Purpose.CASE_WORK),  # own cases
+    ("crisis.teamlead", Purpose.CASE_WORK),  # the unit's cases
+    ("social.supervisor", Purpose.CASE_WORK),  # the agency's cases (two roles)
+    ("police1", Purpose.CASE_WORK),  # the agency's cases, many team grants from referrals
+    ("kdn.vologda", Purpose.COORDINATION),  # a district
+    ("coordinator", Purpose.COORDINATION),  # the whole region
+]
+SAMPLES = int(os.environ.get("BENCH_SAMPLES", "30"))
+
+
+def percentile(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+
+def timed(fn, samples=SAMPLES):
+    for _ in range(3):  # warm the caches, as a working system has them
+        fn()
+    runs = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - started) * 1000)
+    return {"p50": round(statistics.median(runs), 1), "p95": round(percentile(runs, 95), 1)}
+
+
+def list_query(q):
+    qs = Case.objects.filter(q).order_by("-opened_on", "-pk")
+    page = list(qs.select_related("owner_agency", "owner_worker", "district")[:25])
+    return page, qs.count()
+
+
+def measure(user, purpose) -> dict:
+    """One user's list: with the policy, with the bare scope, and the whole page."""
+
+    def with_policy():
+        user.__dict__.pop("_active_memberships", None)  # a new request decides afresh
+        return list_query(case_filter(user, Action.LIST_CASES, purpose))
+
+    def scope_only():
+        user.__dict__.pop("_active_memberships", None)
+        q = Q(pk__in=[])
+        for grant in grants_for(user, Action.LIST_CASES, purpose):
+            q |= grant.case_q()
+        return list_query(q)
+
+    client = Client(SERVER_NAME="localhost")  # an allowed host outside the test runner
+    client.force_login(user)
+
+    def page():
+        response = client.get(f"/cases/?purpose={purpose}")
+        assert response.status_code == 200, response.status_code
+
+    return {
+        "user": user.username,
+        "visible": with_policy()[1],
+        "with_policy": timed(with_policy),
+        "scope_only": timed(scope_only),
+        "page": timed(page, samples=max(10, SAMPLES // 2)),
+    }
+
+
+def main():
+    settings.DEBUG = False
+    results = {"cases": Case.objects.count(), "users": []}
+    for username, purpose in USERS:
+        results["users"].append(measure(User.objects.get(username=username), purpose))
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
