@@ -1,9 +1,11 @@
 """Measures the case list with and without the access policy, inside Django, on a seeded database.
 
 Run by bench/run.py (`access` benchmark) with DATABASE_URL pointing at a demo database; prints
-one JSON object. For each demo user below: the list query (first page of 25 and the count) with
-the full policy (scope, case team, break-glass, seals) and with the bare scope filter, and the
-whole list page through Django's test client (rendering and the audit event included).
+one JSON object. For each demo user below, the list query as the page runs it (the first page of
+25 and the count capped at SAFEZONE_LIST_COUNT_CAP): with the whole policy (deciding the reach:
+memberships, case teams, break-glass, seals; then the disjoint parts), with the bare scope
+filter, and with no filter at all (every case); and the whole list page through Django's test
+client (rendering and the audit event included).
 """
 
 import json
@@ -24,9 +26,10 @@ from django.db.models import Q  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from safezone.access.policy import Action, Purpose  # noqa: E402
-from safezone.access.selectors import case_filter, grants_for  # noqa: E402
+from safezone.access.selectors import case_filter, case_reach, grants_for  # noqa: E402
 from safezone.accounts.models import User  # noqa: E402
 from safezone.cases.models import Case  # noqa: E402
+from safezone.common.paging import PartsPaginator  # noqa: E402
 
 # (username, purpose): one user per scope.
 USERS = [
@@ -56,10 +59,18 @@ def timed(fn, samples=SAMPLES):
     return {"p50": round(statistics.median(runs), 1), "p95": round(percentile(runs, 95), 1)}
 
 
-def list_query(q):
-    qs = Case.objects.filter(q).order_by("-opened_on", "-pk")
-    page = list(qs.select_related("owner_agency", "owner_worker", "district")[:25])
-    return page, qs.count()
+def list_query(parts, exclude=None):
+    """What the list page asks the database: the first 25 cases and the count (capped as the page
+    caps it), over the reachable cases given as disjoint parts."""
+    paginator = PartsPaginator(
+        [Case.objects.filter(p).select_related("owner_agency", "owner_worker", "district") for p in parts],
+        25,
+        loader=lambda keys: Case.objects.filter(pk__in=keys).select_related("owner_agency", "owner_worker", "district"),
+        ordering=("-opened_on", "-pk"),
+        exclude=exclude,
+        cap=settings.SAFEZONE_LIST_COUNT_CAP,
+    )
+    return list(paginator.page(1)), paginator.count
 
 
 def measure(user, purpose) -> dict:
@@ -67,14 +78,18 @@ def measure(user, purpose) -> dict:
 
     def with_policy():
         user.__dict__.pop("_active_memberships", None)  # a new request decides afresh
-        return list_query(case_filter(user, Action.LIST_CASES, purpose))
+        reach = case_reach(user, Action.LIST_CASES, purpose)
+        return list_query(reach.parts, reach.exclusion())
 
     def scope_only():
         user.__dict__.pop("_active_memberships", None)
         q = Q(pk__in=[])
         for grant in grants_for(user, Action.LIST_CASES, purpose):
             q |= grant.case_q()
-        return list_query(q)
+        return list_query([q])
+
+    def no_filter():
+        return list_query([Q()])
 
     client = Client(SERVER_NAME="localhost")  # an allowed host outside the test runner
     client.force_login(user)
@@ -85,9 +100,10 @@ def measure(user, purpose) -> dict:
 
     return {
         "user": user.username,
-        "visible": with_policy()[1],
+        "visible": Case.objects.filter(case_filter(user, Action.LIST_CASES, purpose)).count(),
         "with_policy": timed(with_policy),
         "scope_only": timed(scope_only),
+        "no_filter": timed(no_filter),
         "page": timed(page, samples=max(10, SAMPLES // 2)),
     }
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
 from django.utils import timezone
 
 from safezone.accounts.models import Membership
@@ -169,27 +169,107 @@ def _break_glasses(user, action: str):
     return BreakGlass.objects.filter(user=user, expires_at__gt=timezone.now())
 
 
+def _broadest_per_agency(grants: list[Grant]) -> list[Grant]:
+    """Drop grants that a wider one in the same agency already covers (own cases inside the agency's),
+    so the database gets one condition per agency, not an OR of nested ones."""
+    widest: dict[int, Grant] = {}
+    others = []
+    for grant in grants:
+        if grant.scope in (Scope.OWN, Scope.TEAM, Scope.AGENCY):
+            current = widest.get(grant.membership.agency_id)
+            if current is None or grant.scope > current.scope:
+                widest[grant.membership.agency_id] = grant
+        else:
+            others.append(grant)
+    # A head of unit and a caseworker in the same agency reach different cases unless one is agency-wide.
+    kept = []
+    for grant in grants:
+        if grant in others:
+            kept.append(grant)
+        elif widest[grant.membership.agency_id] is grant or widest[grant.membership.agency_id].scope != Scope.AGENCY:
+            kept.append(grant)
+    return kept
+
+
+@dataclass
+class CaseReach:
+    """The cases a user reaches for an action, as disjoint parts minus the sealed ones.
+
+    Parts: the scope; then case-team cases outside the scope; then break-glass cases outside
+    both. Kept apart, each part is one indexed condition the database can count on its own;
+    OR-ed together (`q`), the database must visit every row to count them.
+    """
+
+    parts: list[Q]
+    sealed: object  # case ids (a list, or a subquery when there are many)
+
+    def q(self) -> Q:
+        """One condition for all reachable cases."""
+        if not self.parts:
+            return Q(pk__in=[])
+        q = self.parts[0]
+        for part in self.parts[1:]:
+            q |= part
+        exclusion = self.exclusion()
+        return q & ~exclusion if exclusion is not None else q
+
+    def exclusion(self) -> Q | None:
+        """The sealed cases, to take out of every part (None when there are none)."""
+        return Q(pk__in=self.sealed) if _nonempty(self.sealed) else None
+
+
+def _widening_and_seals(user, action: str, grants: list[Grant]) -> tuple:
+    """Case ids from the user's case teams, live break-glass and seals, in one query.
+
+    Each comes back as a list, or (when the three together are many) as a subquery.
+    """
+    text = CharField()
+    # Unordered: a compound statement takes no ORDER BY in its parts (BreakGlass has a default one).
+    team = _team_grants(grants).order_by()
+    glass = _break_glasses(user, action).order_by()
+    seals = Seal.objects.filter(_seal_targets(user), lifted_at__isnull=True).order_by()
+    union = team.values_list(Value("team", output_field=text), "case_id").union(
+        glass.values_list(Value("glass", output_field=text), "case_id"),
+        seals.values_list(Value("seal", output_field=text), "case_id"),
+        all=True,
+    )
+    rows = list(union[: _LITERAL_IDS + 1])
+    if len(rows) > _LITERAL_IDS:
+        return team.values("case_id"), glass.values("case_id"), seals.values("case_id")
+    found = {"team": [], "glass": [], "seal": []}
+    for kind, case_id in rows:
+        found[kind].append(case_id)
+    return found["team"], found["glass"], found["seal"]
+
+
+def case_reach(user, action: str, purpose: str, prefix: str = "") -> CaseReach:
+    """The cases the user may reach for this action and purpose (see CaseReach), on Case or a model
+    reaching it through `prefix`."""
+    grants = grants_for(user, action, purpose)
+    if not grants:
+        return CaseReach(parts=[], sealed=[])
+    scope = Q(pk__in=[])
+    for grant in _broadest_per_agency(grants):
+        scope |= grant.case_q(prefix)
+    parts = [scope]
+    team, glass, sealed = _widening_and_seals(user, action, grants)
+    if _nonempty(team):
+        parts.append(Q(**{f"{prefix}pk__in": team}) & ~scope)
+    if _nonempty(glass):
+        extra = Q(**{f"{prefix}pk__in": glass}) & ~scope
+        parts.append(extra & ~Q(**{f"{prefix}pk__in": team}) if _nonempty(team) else extra)
+    if prefix and _nonempty(sealed):
+        # Through a prefix the exclusion names the related case, not the row itself.
+        return CaseReach(parts=[p & ~Q(**{f"{prefix}pk__in": sealed}) for p in parts], sealed=[])
+    return CaseReach(parts=parts, sealed=sealed)
+
+
 def case_filter(user, action: str, purpose: str, prefix: str = "") -> Q:
     """Q over Case (or a model reaching it through `prefix`) for the cases the user may reach.
 
     Scope, widened by case teams and live break-glass, narrowed by seals (which win over all).
     """
-    grants = grants_for(user, action, purpose)
-    if not grants:
-        return Q(pk__in=[])
-    q = Q(pk__in=[])
-    for grant in grants:
-        q |= grant.case_q(prefix)
-    team = _ids_or_subquery(_team_grants(grants))
-    glass = _ids_or_subquery(_break_glasses(user, action))
-    if _nonempty(team):
-        q |= Q(**{f"{prefix}pk__in": team})
-    if _nonempty(glass):
-        q |= Q(**{f"{prefix}pk__in": glass})
-    sealed = sealed_case_ids(user)
-    if _nonempty(sealed):
-        q &= ~Q(**{f"{prefix}pk__in": sealed})
-    return q
+    return case_reach(user, action, purpose, prefix).q()
 
 
 def _participants():

@@ -87,10 +87,12 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-opened_on", "-id"]
+        # Each ends in id so that a scope with sealed cases taken out is counted on the index alone.
         indexes = [
-            models.Index(fields=["owner_agency", "status"]),
-            models.Index(fields=["owner_worker", "status"]),
-            models.Index(fields=["district", "status"]),
+            models.Index(fields=["owner_agency", "status", "id"], name="case_agency_status_id"),
+            models.Index(fields=["owner_worker", "owner_agency", "status", "id"], name="case_worker_status_id"),
+            models.Index(fields=["owner_unit", "status", "id"], name="case_unit_status_id"),
+            models.Index(fields=["district", "status", "id"], name="case_district_status_id"),
             models.Index(fields=["kind", "status"]),
             models.Index(fields=["opened_on"]),
         ]

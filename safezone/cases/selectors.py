@@ -7,9 +7,9 @@ from django.core.paginator import Page
 from django.db.models import Prefetch, QuerySet
 
 from safezone.access.policy import Action, Purpose
-from safezone.access.selectors import case_filter, reaches_districts
+from safezone.access.selectors import case_filter, case_reach, reaches_districts
 from safezone.access.services import authorize, record_list_read
-from safezone.common.paging import page_of
+from safezone.common.paging import PartsPaginator, page_of
 
 from .filters import CaseFilter
 from .models import Case, Incident, Participant, Referral, ViolenceForm
@@ -44,17 +44,28 @@ class CaseList:
 def case_list(
     user, *, purpose: str, params, page_number=None, request=None, only_mine: bool = False, open_only: bool = False
 ) -> CaseList:
-    """A page of the cases the user may see, filtered; the page shown is audited."""
-    base = cases_visible_to(user, purpose=purpose)
+    """A page of the cases the user may see, filtered; the page shown is audited.
+
+    The reachable cases come as disjoint parts (scope, case team, break-glass) that the
+    paginator counts one by one: counting them OR-ed would read every row.
+    """
+    reach = case_reach(user, Action.LIST_CASES, purpose)
+    base = Case.objects.all()
     if only_mine:
         base = base.filter(owner_worker=user)
     if open_only:
         base = base.exclude(status=Case.Status.CLOSED)
     filterset = CaseFilter(params, queryset=base, user=user, wide=reaches_districts(user, Action.LIST_CASES, purpose))
     rows = filterset.qs if filterset.is_valid() else base.none()
-    page = page_of(
-        _with_headline(rows.order_by("-opened_on", "-pk")), page_number, cap=settings.SAFEZONE_LIST_COUNT_CAP
+    paginator = PartsPaginator(
+        [_with_headline(rows.filter(part)) for part in reach.parts],
+        settings.SAFEZONE_PAGE_SIZE,
+        ordering=("-opened_on", "-pk"),
+        exclude=reach.exclusion(),
+        cap=settings.SAFEZONE_LIST_COUNT_CAP,
+        loader=lambda keys: _with_headline(Case.objects.filter(pk__in=keys)),
     )
+    page = paginator.get_page(page_number)
     record_list_read(
         user=user,
         action=Action.LIST_CASES,

@@ -17,6 +17,7 @@ from safezone.accounts.selectors import users_with_roles
 from safezone.accounts.services import notify
 from safezone.audit.services import audit_record
 from safezone.common.bulk import insert_with_history
+from safezone.common.errors import ChangedMeanwhile
 from safezone.people.dates import PartialDate
 from safezone.people.models import Person
 from safezone.people.services import person_create
@@ -29,8 +30,8 @@ def users_who_may(action: str, agency):
     return users_with_roles(roles_allowed(action), agency)
 
 
-class ConcurrentEditError(Exception):
-    """Someone else changed the record since the form was opened."""
+class ConcurrentEditError(ChangedMeanwhile):
+    """Someone else changed the case since the form was opened."""
 
     message = _(
         "Someone else changed this case while you were editing it. Reload the page and apply your change again."
@@ -363,8 +364,8 @@ def _locked(referral: Referral, *allowed) -> Referral:
     return current
 
 
-def referral_accept(*, actor, referral: Referral, request=None) -> Referral:
-    """Accept a referral for one's agency: the accepting worker joins the case team."""
+def _authorize_answer(actor, referral: Referral, request) -> None:
+    """Only the receiving agency answers (and completes) a referral."""
     authorize_for_agency(
         user=actor,
         action=Action.ANSWER_REFERRAL,
@@ -373,6 +374,11 @@ def referral_accept(*, actor, referral: Referral, request=None) -> Referral:
         request=request,
         extra={"referral": referral.pk},
     )
+
+
+def referral_accept(*, actor, referral: Referral, request=None) -> Referral:
+    """Accept a referral for one's agency: the accepting worker joins the case team."""
+    _authorize_answer(actor, referral, request)
     with transaction.atomic():
         referral = _locked(referral, Referral.Status.PENDING)
         referral.status, referral.accepted_by, referral.answered_at = Referral.Status.ACCEPTED, actor, timezone.now()
@@ -391,14 +397,7 @@ def referral_accept(*, actor, referral: Referral, request=None) -> Referral:
 
 def referral_decline(*, actor, referral: Referral, reason: str, request=None) -> Referral:
     """Decline a referral, saying why; the case stays with the sending agency."""
-    authorize_for_agency(
-        user=actor,
-        action=Action.ANSWER_REFERRAL,
-        purpose=Purpose.CASE_WORK,
-        agency=referral.to_agency,
-        request=request,
-        extra={"referral": referral.pk},
-    )
+    _authorize_answer(actor, referral, request)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the referral is declined.")})
     with transaction.atomic():
@@ -435,14 +434,7 @@ def referral_complete(*, actor, referral: Referral, reason: str = "", request=No
     """The work asked for is done: the receiving worker leaves the case team."""
     receiving = decide_for_agency(actor, Action.ANSWER_REFERRAL, Purpose.CASE_WORK, referral.to_agency)
     if receiving.allowed:
-        authorize_for_agency(
-            user=actor,
-            action=Action.ANSWER_REFERRAL,
-            purpose=Purpose.CASE_WORK,
-            agency=referral.to_agency,
-            request=request,
-            extra={"referral": referral.pk},
-        )
+        _authorize_answer(actor, referral, request)
     else:
         authorize(
             user=actor,

@@ -28,6 +28,55 @@ class CappedPaginator(Paginator):
         return self.count > self.cap
 
 
+class PartsPaginator(CappedPaginator):
+    """Pages through the union of disjoint querysets, counting each on its own.
+
+    One query with "A OR B" makes the database visit every row to count; A and B apart can
+    each be counted on an index (cases.Case's indexes end in id, so taking out the rows matching
+    `exclude`, a few sealed ids, needs no table visit either). The union is ordered by
+    `ordering`, all descending or all ascending; with several parts, pages are merged on the
+    ordering keys and then loaded at once by `loader`.
+    """
+
+    def __init__(self, parts, per_page, *, ordering: tuple[str, ...], exclude=None, cap: int, loader=None):
+        super().__init__([], per_page, cap)
+        # loader(keys) gives the full rows for a page's keys (one query instead of one per part).
+        self.loader = loader
+        descending = {field.startswith("-") for field in ordering}
+        if len(descending) != 1:
+            raise ValueError("ordering must be all descending or all ascending")
+        self.parts, self.ordering, self.exclude = parts, ordering, exclude
+        self._reverse = descending.pop()
+        self._fields = [field.lstrip("-") for field in ordering]
+
+    def _rows(self, part):
+        return part.exclude(self.exclude) if self.exclude is not None else part
+
+    @cached_property
+    def count(self) -> int:
+        total = sum(min(self._rows(part).order_by()[: self.cap + 1].count(), self.cap + 1) for part in self.parts)
+        return min(total, self.cap + 1)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if len(self.parts) == 1 or self.loader is None:
+            rows = []
+            for part in self.parts:
+                rows += list(self._rows(part).order_by(*self.ordering)[:top])
+            rows.sort(key=lambda row: tuple(getattr(row, f) for f in self._fields), reverse=self._reverse)
+            return self._get_page(rows[bottom:top], number, self)
+        # Several parts: merge on the ordering keys alone, then load just the rows of this page.
+        keys = []
+        for part in self.parts:
+            keys += list(self._rows(part).order_by(*self.ordering).values_list(*self._fields, "pk")[:top])
+        keys.sort(key=lambda key: key[:-1], reverse=self._reverse)
+        wanted = [key[-1] for key in keys[bottom:top]]
+        loaded = {row.pk: row for row in self.loader(wanted)}
+        return self._get_page([loaded[pk] for pk in wanted if pk in loaded], number, self)
+
+
 def page_of(queryset, page_number, per_page: int | None = None, cap: int | None = None) -> Page:
     """One page of a queryset; a bad or too-large page number gives the nearest valid page."""
     per_page = per_page or settings.SAFEZONE_PAGE_SIZE

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from safezone.access.policy import Action
 from safezone.access.services import authorize
 from safezone.common.bulk import insert_with_history
+from safezone.common.errors import ChangedMeanwhile
 from safezone.common.text import search_key
 
 from .dates import PartialDate
@@ -112,12 +113,8 @@ def persons_bulk_create(*, batch: PersonBatch) -> list[Person]:
     return persons
 
 
-class PersonChangedMeanwhile(Exception):
+class PersonChangedMeanwhile(ChangedMeanwhile):
     """Someone else changed the person's record since the form was opened."""
-
-    message = _(
-        "Someone else changed this record while you were editing it. Reload the page and apply your change again."
-    )
 
 
 def person_update(

@@ -129,3 +129,15 @@ def test_a_case_can_be_opened_only_for_the_users_own_agencies(world):
 def test_object_permissions_in_templates_come_from_the_policy(world):
     assert world.anna.has_perm(Action.EDIT_CASE, world.case_a)
     assert not world.anna.has_perm(Action.EDIT_CASE, world.case_b)
+
+
+def test_an_own_cases_role_inside_an_agency_wide_one_changes_nothing(world):
+    from safezone.access.selectors import case_filter
+    from safezone.accounts.services import membership_grant
+
+    before = visible_cases(world, world.sveta)
+    membership_grant(user=world.sveta, agency=world.crisis, role="caseworker", dp_training_on=dt.date(2026, 1, 1))
+    sveta = type(world.sveta).objects.get(pk=world.sveta.pk)
+    assert visible_cases(world, sveta) == before
+    # One condition for the agency, not "own cases OR the agency's cases".
+    assert "owner_worker" not in str(case_filter(sveta, "case.list", Purpose.CASE_WORK))
