@@ -209,8 +209,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-# Secure cookies and HSTS unless debugging (browsers accept secure cookies from localhost).
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+# Secure cookies and HSTS unless debugging, or running the local demo over plain http (where
+# some browsers would drop secure cookies from 127.0.0.1 and nobody could sign in).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG and (env_flag("HTTPS") or not SAFEZONE_DEMO)
 SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
 if env_flag("HTTPS"):
     # Behind a TLS-terminating proxy: redirect plain http and trust its header.

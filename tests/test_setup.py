@@ -113,3 +113,13 @@ def test_secret_debug_and_hosts_come_from_the_environment(tmp_path):
     )
     assert result.stdout.strip() == f"{'k' * 60} True ['register.gov35.ru', '10.0.0.5']"
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_cookies_are_secure_unless_debugging_or_the_local_plain_http_demo(tmp_path):
+    code = "from django.conf import settings; print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)"
+    base = {"SAFEZONE_VAR_DIR": str(tmp_path)}
+    assert manage("shell", "-v", "0", "-c", code, env=base).stdout.split() == ["True", "True"]
+    assert manage("shell", "-v", "0", "-c", code, env={**base, "DEBUG": "1"}).stdout.split() == ["False", "False"]
+    demo = {**base, "SAFEZONE_DEMO": "1"}
+    assert manage("shell", "-v", "0", "-c", code, env=demo).stdout.split() == ["False", "False"]
+    assert manage("shell", "-v", "0", "-c", code, env={**demo, "HTTPS": "1"}).stdout.split() == ["True", "True"]
