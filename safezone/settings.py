@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "safezone.audit",
     "safezone.people",
     "safezone.cases",
+    "safezone.assessments",
     "safezone.demo",
 ]
 
@@ -286,6 +287,8 @@ SAFEZONE_PAGE_SIZE = 25
 SAFEZONE_LIST_COUNT_CAP = int(os.environ.get("SAFEZONE_LIST_COUNT_CAP", "10000"))
 # An export carries at most this many rows (narrow the filters for more): exports leak.
 SAFEZONE_EXPORT_MAX_ROWS = int(os.environ.get("SAFEZONE_EXPORT_MAX_ROWS", "5000"))
+# Extra folders of questionnaire versions (besides safezone/assessments/instruments), separated by ":".
+SAFEZONE_INSTRUMENT_DIRS = [d for d in os.environ.get("SAFEZONE_INSTRUMENT_DIRS", "").split(os.pathsep) if d]
 # How long a break-glass access lasts.
 SAFEZONE_BREAK_GLASS_HOURS = int(os.environ.get("SAFEZONE_BREAK_GLASS_HOURS", "8"))
 

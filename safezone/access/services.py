@@ -274,7 +274,9 @@ def consent_record(
 ):
     """Record what a person taking part in a case agreed to share, with whom, for what."""
     authorize(user=actor, action=Action.RECORD_CONSENT, purpose=Purpose.CASE_WORK, obj=case, request=request)
-    if not case.participants.filter(person=person).exists():
+    from safezone.cases.selectors import takes_part  # cases imports access: import here, not at the top
+
+    if not takes_part(case, person):
         raise ValidationError({"person": _("This person does not take part in the case.")})
     if not categories or set(categories) - set(ShareCategory.values):
         raise ValidationError({"categories": _("Choose what may be shared.")})

@@ -228,3 +228,8 @@ def recent_cases_owned_by(agency_id: int, *, limit: int) -> list[Case]:
     return list(
         Case.objects.filter(owner_agency_id=agency_id, status=Case.Status.OPEN).order_by("-opened_on", "-pk")[:limit]
     )
+
+
+def takes_part(case: Case, person) -> bool:
+    """Whether a person takes part in a case (in any role)."""
+    return Participant.objects.filter(case=case, person=person).exists()

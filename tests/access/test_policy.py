@@ -141,3 +141,13 @@ def test_an_own_cases_role_inside_an_agency_wide_one_changes_nothing(world):
     assert visible_cases(world, sveta) == before
     # One condition for the agency, not "own cases OR the agency's cases".
     assert "owner_worker" not in str(case_filter(sveta, "case.list", Purpose.CASE_WORK))
+
+
+def test_a_district_scope_over_every_district_filters_nothing(world):
+    from safezone.access.selectors import case_filter
+    from safezone.directory.models import Territory
+
+    world.kdn.districts_served.set(Territory.objects.filter(level="district"))
+    kira = type(world.kira).objects.get(pk=world.kira.pk)
+    assert visible_cases(world, kira, Purpose.COORDINATION) == {"a", "b", "c", "d"}
+    assert "district" not in str(case_filter(kira, "case.list", Purpose.COORDINATION))
