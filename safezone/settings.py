@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "safezone.people",
     "safezone.cases",
     "safezone.assessments",
+    "safezone.meetings",
     "safezone.demo",
 ]
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("cases/", include("safezone.cases.urls")),
     path("people/", include("safezone.people.urls")),
     path("access/", include("safezone.access.urls")),
+    path("assessments/", include("safezone.assessments.urls")),
+    path("meetings/", include("safezone.meetings.urls")),
     path("audit/", include("safezone.audit.urls")),
     path("api/", include("safezone.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -31,6 +31,9 @@ DOORS = {
     "cases:referral_step": ("post", "/cases/referrals/{referral}/accept/"),
     "cases:intake": ("get", "/cases/intake/"),
     "cases:intake_person_search": ("get", "/cases/intake/persons/?surname=Кузнецова"),
+    "assessments:new": ("get", "/assessments/cases/{case}/new/?instrument=dv_risk"),
+    "assessments:detail": ("get", "/assessments/{assessment}/"),
+    "meetings:refer": ("post", "/meetings/cases/{case}/refer/"),
     "people:detail": ("get", "/people/{person}/"),
     "people:edit": ("get", "/people/{person}/edit/"),
     "people:contact_new": ("post", "/people/{person}/contacts/"),
@@ -49,6 +52,9 @@ DOORS = {
 }
 # Doors to one record, or to a step on it: an outsider gets a 404 and leaves a recorded refusal.
 RECORD_DOORS = [
+    "assessments:new",
+    "assessments:detail",
+    "meetings:refer",
     "cases:detail",
     "cases:edit",
     "cases:incident_new",
@@ -109,6 +115,20 @@ def doors(world):
         given_on=world.case_a.opened_on,
         recorded_by=world.anna,
     )
+    from safezone.assessments.models import Assessment
+
+    assessment = Assessment.objects.create(
+        case=world.case_a,
+        person=world.maria,
+        instrument_code="dv_risk",
+        instrument_version=1,
+        answers={},
+        score=0,
+        band="standard",
+        triggers=[],
+        not_known=0,
+        answered_by=world.anna,
+    )
     glass = BreakGlass.objects.create(
         user=world.sveta,
         case=world.case_c,
@@ -123,6 +143,7 @@ def doors(world):
         "seal": seal.pk,
         "consent": consent.pk,
         "glass": glass.pk,
+        "assessment": assessment.pk,
         "user": world.anna.pk,
     }
 

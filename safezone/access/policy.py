@@ -28,6 +28,7 @@ class Action(models.TextChoices):
     ANSWER_REFERRAL = "referral.answer", _("answer a referral")
     BREAK_GLASS = "case.break_glass", _("break the glass")
     ADD_INCIDENT = "incident.add", _("record an incident")
+    RECORD_SAFETY = "case.safety", _("record the safety questions")
     VIEW_PERSON = "person.view", _("read a person's record")
     SEARCH_PERSONS = "person.search", _("search persons")
     CREATE_PERSON = "person.create", _("register a person")
@@ -98,6 +99,7 @@ _CASE_WORK = _READ | {
     Action.ANSWER_REFERRAL,
     Action.BREAK_GLASS,
     Action.ADD_INCIDENT,
+    Action.RECORD_SAFETY,
     Action.SEARCH_PERSONS,
     Action.CREATE_PERSON,
     Action.EDIT_PERSON,
@@ -149,7 +151,14 @@ ROLE_POLICY: dict[str, RolePolicy] = {
 # person, opens the case and records its first incident, and lists nothing.
 PURPOSE_ACTIONS: dict[str, frozenset[str]] = {
     Purpose.INTAKE: frozenset(
-        {Action.SEARCH_PERSONS, Action.VIEW_PERSON, Action.CREATE_PERSON, Action.OPEN_CASE, Action.ADD_INCIDENT}
+        {
+            Action.SEARCH_PERSONS,
+            Action.VIEW_PERSON,
+            Action.CREATE_PERSON,
+            Action.OPEN_CASE,
+            Action.ADD_INCIDENT,
+            Action.RECORD_SAFETY,
+        }
     ),
     Purpose.DATA_PROTECTION: frozenset(
         {Action.SEARCH_PERSONS, Action.READ_AUDIT, Action.EXPORT_AUDIT, Action.REVIEW_BREAK_GLASS}

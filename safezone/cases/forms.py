@@ -11,8 +11,8 @@ from safezone.people.dates import PartialDate
 from safezone.people.models import Sex
 from safezone.people.validators import normalize_snils
 
-from .models import Case, Incident, Participant, ViolenceForm
-from .services import IncidentData, Intake, NewPerson
+from .models import Case, Incident, Participant, SafetyCheck, ViolenceForm
+from .services import IncidentData, Intake, NewPerson, SafetyAnswers
 
 
 class DateInput(forms.DateInput):
@@ -64,7 +64,73 @@ class IncidentFields(forms.Form):
         )
 
 
-class IntakeForm(IncidentFields):
+class SafetyFields(forms.Form):
+    """The first questions, asked before anything else (intake and every assessment)."""
+
+    safe_to_talk = forms.ChoiceField(
+        label=_("Is it safe to talk now?"),
+        choices=SafetyCheck.Answer.choices,
+        required=False,
+        initial="not_asked",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        help_text=_("If not: agree on a safe time and way to call back, and end the conversation."),
+    )
+    safe_phone = forms.CharField(label=_("Safe phone"), required=False, max_length=100)
+    safe_address = forms.CharField(label=_("Safe address"), required=False, max_length=300)
+    code_word = forms.CharField(label=_("Code word"), required=False, max_length=100)
+    messages_ok = forms.ChoiceField(
+        label=_("May we leave messages?"),
+        choices=SafetyCheck.Answer.choices,
+        required=False,
+        initial="not_asked",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    knows_about_referrals = forms.ChoiceField(
+        label=_("Does the person know we may refer them to other agencies?"),
+        choices=SafetyCheck.Answer.choices,
+        required=False,
+        initial="not_asked",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    agrees_to_referrals = forms.ChoiceField(
+        label=_("Does the person agree to referrals?"),
+        choices=SafetyCheck.Answer.choices,
+        required=False,
+        initial="not_asked",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    safety_note = forms.CharField(label=_("Safety note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    SAFETY_FIELDS = [
+        "safe_to_talk",
+        "safe_phone",
+        "safe_address",
+        "code_word",
+        "messages_ok",
+        "knows_about_referrals",
+        "agrees_to_referrals",
+        "safety_note",
+    ]
+
+    def safety_fields(self):
+        return [self[name] for name in self.SAFETY_FIELDS]
+
+    def safety_answers(self) -> SafetyAnswers:
+        d = self.cleaned_data
+        asked = {
+            name: d.get(name) or SafetyCheck.Answer.NOT_ASKED
+            for name in ("safe_to_talk", "messages_ok", "knows_about_referrals", "agrees_to_referrals")
+        }
+        return SafetyAnswers(
+            safe_phone=d["safe_phone"],
+            safe_address=d["safe_address"],
+            code_word=d["code_word"],
+            note=d["safety_note"],
+            **asked,
+        )
+
+
+class IntakeForm(SafetyFields, IncidentFields):
     """Intake: the person (found or new), the case, and its first incident, on one page."""
 
     field_order = [
@@ -148,6 +214,7 @@ class IntakeForm(IncidentFields):
                 snils=d["snils"],
             )
         return Intake(
+            safety=self.safety_answers(),
             agency=d["agency"],
             kind=d["kind"],
             district=d["district"],

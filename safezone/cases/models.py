@@ -275,3 +275,48 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"referral #{self.pk}: case #{self.case_id} to agency #{self.to_agency_id}"
+
+
+class SafetyCheck(models.Model):
+    """What a worker asks first, before anything else: can the person talk now, and how to reach them
+    safely. Phone, address, code word and note are encrypted and shown only to roles that see
+    safe-contact instructions."""
+
+    class Answer(models.TextChoices):
+        YES = "yes", _("yes")
+        NO = "no", _("no")
+        NOT_ASKED = "not_asked", _("not asked")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="safety_checks")
+    person = models.ForeignKey(
+        "people.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="safety_checks"
+    )
+    safe_to_talk = models.CharField(
+        _("safe to talk now"), max_length=10, choices=Answer.choices, default=Answer.NOT_ASKED
+    )
+    safe_phone = EncryptedTextField(_("safe phone"), blank=True)
+    safe_address = EncryptedTextField(_("safe address"), blank=True)
+    code_word = EncryptedTextField(_("code word"), blank=True)
+    messages_ok = models.CharField(
+        _("messages may be left"), max_length=10, choices=Answer.choices, default=Answer.NOT_ASKED
+    )
+    knows_about_referrals = models.CharField(
+        _("knows about referrals"), max_length=10, choices=Answer.choices, default=Answer.NOT_ASKED
+    )
+    agrees_to_referrals = models.CharField(
+        _("agrees to referrals"), max_length=10, choices=Answer.choices, default=Answer.NOT_ASKED
+    )
+    note = EncryptedTextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("safety check")
+        verbose_name_plural = _("safety checks")
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"safety check #{self.pk} on case #{self.case_id}"

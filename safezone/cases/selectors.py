@@ -12,7 +12,7 @@ from safezone.access.services import authorize, record_list_read
 from safezone.common.paging import PartsPaginator, page_of
 
 from .filters import CaseFilter
-from .models import Case, Incident, Participant, Referral, ViolenceForm
+from .models import Case, Incident, Participant, Referral, SafetyCheck, ViolenceForm
 
 # The people shown next to a case in lists: who the case is about.
 _HEADLINE_ROLES = [Participant.Role.VICTIM, Participant.Role.CHILD]
@@ -233,3 +233,22 @@ def recent_cases_owned_by(agency_id: int, *, limit: int) -> list[Case]:
 def takes_part(case: Case, person) -> bool:
     """Whether a person takes part in a case (in any role)."""
     return Participant.objects.filter(case=case, person=person).exists()
+
+
+def latest_safety_check(case: Case) -> SafetyCheck | None:
+    """The newest safety check on a case already authorised for the user."""
+    return case.safety_checks.select_related("person", "recorded_by").first()
+
+
+def police_incidents_since(case: Case, since) -> int:
+    """How many incidents of the case reported to police happened on or after a date."""
+    return Incident.objects.filter(case=case, reported_to_police=True, occurred_on__gte=since).count()
+
+
+def incident_pairs(case: Case) -> list[tuple[int, int, object]]:
+    """(victim, alleged perpetrator, date) of each incident of the case that names both."""
+    return list(
+        Incident.objects.filter(case=case, victim__isnull=False, alleged_perpetrator__isnull=False)
+        .order_by("occurred_on")
+        .values_list("victim_id", "alleged_perpetrator_id", "occurred_on")
+    )

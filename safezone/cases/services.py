@@ -22,7 +22,7 @@ from safezone.people.dates import PartialDate
 from safezone.people.models import Person
 from safezone.people.services import person_create
 
-from .models import Case, Incident, IncidentForm, Participant, Referral
+from .models import Case, Incident, IncidentForm, Participant, Referral, SafetyCheck
 
 
 def users_who_may(action: str, agency):
@@ -196,6 +196,7 @@ class Intake:
     existing_person_id: int | None = None
     new_person: NewPerson | None = None
     summary: str = ""
+    safety: "SafetyAnswers | None" = None
 
 
 def intake_submit(*, actor, intake: Intake, purpose: str, request=None) -> Case:
@@ -243,6 +244,10 @@ def intake_submit(*, actor, intake: Intake, purpose: str, request=None) -> Case:
         if intake.role in (Participant.Role.VICTIM, Participant.Role.CHILD):
             incident.victim = person
         incident_add(actor=actor, case=case, purpose=purpose, data=incident, request=request)
+        if intake.safety is not None:
+            safety_check_record(
+                actor=actor, case=case, person=person, answers=intake.safety, purpose=purpose, request=request
+            )
     return case
 
 
@@ -490,3 +495,49 @@ def referral_revoke(*, actor, referral: Referral, reason: str, request=None) -> 
 def referrals_bulk_create(*, referrals: list[Referral]) -> list[Referral]:
     """Write referrals in bulk with history rows (the demo region, bulk loads); their dates are kept."""
     return insert_with_history(Referral, referrals)
+
+
+# --- safety first --------------------------------------------------------------------------------
+@dataclass
+class SafetyAnswers:
+    """The first questions of every intake and assessment."""
+
+    safe_to_talk: str = "not_asked"
+    safe_phone: str = ""
+    safe_address: str = ""
+    code_word: str = ""
+    messages_ok: str = "not_asked"
+    knows_about_referrals: str = "not_asked"
+    agrees_to_referrals: str = "not_asked"
+    note: str = ""
+
+
+def safety_check_record(
+    *, actor, case: Case, person: Person, answers: SafetyAnswers, purpose: str, request=None
+) -> SafetyCheck:
+    """Record the safety questions asked of a person taking part in a case."""
+    authorize(user=actor, action=Action.RECORD_SAFETY, purpose=purpose, obj=case, request=request)
+    if not case.participants.filter(person=person).exists():
+        raise ValidationError({"person": _("This person does not take part in the case.")})
+    choices = set(SafetyCheck.Answer.values)
+    for name in ("safe_to_talk", "messages_ok", "knows_about_referrals", "agrees_to_referrals"):
+        if getattr(answers, name) not in choices:
+            raise ValidationError({name: _("Choose yes, no or not asked.")})
+    check = SafetyCheck(
+        case=case,
+        person=person,
+        recorded_by=actor,
+        **{name: value.strip() if isinstance(value, str) else value for name, value in vars(answers).items()},
+    )
+    check._history_user = actor
+    check.save()
+    audit_record(
+        actor=actor,
+        action="case.safety_checked",
+        request=request,
+        purpose=purpose,
+        object_type="case",
+        object_id=case.pk,
+        extra={"safety_check": check.pk, "person": person.pk},
+    )
+    return check

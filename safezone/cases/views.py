@@ -73,8 +73,12 @@ def case_detail(request, pk: int):
     """One case: safety first, then who takes part, what happened, the team, seals and consents."""
     from safezone.access.policy import FieldGroup
     from safezone.access.selectors import consents_of, seals_of, team_of
+    from safezone.assessments.instruments import instruments_for
+    from safezone.assessments.selectors import assessments_of
+    from safezone.meetings.selectors import meeting_referrals_of, meeting_triggers
 
     from .forms import SealForm
+    from .selectors import latest_safety_check
 
     purpose = chosen_purpose(request, Action.VIEW_CASE)
     case = case_for(request.user, pk, purpose=purpose, request=request)
@@ -103,6 +107,11 @@ def case_detail(request, pk: int):
         "seal_form": SealForm() if may_seal else None,
         "consents": list(consents_of(case)),
         "today": timezone.localdate(),
+        "safety": latest_safety_check(case),
+        "assessments": list(assessments_of(case)),
+        "instruments": instruments_for(case.kind) if user.has_perm(Action.EDIT_CASE, case) else [],
+        "meeting_referrals": list(meeting_referrals_of(case)),
+        "meeting_triggers": meeting_triggers(case) if user.has_perm(Action.REFER_CASE, case) else [],
     }
     return render(request, "cases/case_detail.html", context)
 

@@ -7,9 +7,9 @@ register = template.Library()
 
 @register.filter
 def widget_kind(field) -> str:
-    """checkbox, multicheck, select, hidden or input: which layout a field needs."""
+    """checkbox, multicheck (radio buttons or check boxes), select, hidden or input: which layout a field needs."""
     widget = field.field.widget
-    if isinstance(widget, forms.CheckboxSelectMultiple):
+    if isinstance(widget, forms.RadioSelect):  # CheckboxSelectMultiple is one too
         return "multicheck"
     if isinstance(widget, forms.CheckboxInput):
         return "checkbox"
