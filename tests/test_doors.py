@@ -27,6 +27,9 @@ DOORS = {
     "cases:seal_lift": ("post", "/cases/{case}/seals/{seal}/lift/"),
     "cases:consent_new": ("get", "/cases/{case}/consents/new/"),
     "cases:consent_withdraw": ("post", "/cases/{case}/consents/{consent}/withdraw/"),
+    "cases:goal_new": ("post", "/cases/{case}/goals/"),
+    "cases:action_new": ("post", "/cases/{case}/actions/"),
+    "cases:action_status": ("post", "/cases/{case}/actions/{action}/status/"),
     "cases:referrals": ("get", "/cases/referrals/"),
     "cases:referral_step": ("post", "/cases/referrals/{referral}/accept/"),
     "cases:intake": ("get", "/cases/intake/"),
@@ -52,6 +55,9 @@ DOORS = {
 }
 # Doors to one record, or to a step on it: an outsider gets a 404 and leaves a recorded refusal.
 RECORD_DOORS = [
+    "cases:goal_new",
+    "cases:action_new",
+    "cases:action_status",
     "assessments:new",
     "assessments:detail",
     "meetings:refer",
@@ -129,6 +135,11 @@ def doors(world):
         not_known=0,
         answered_by=world.anna,
     )
+    from safezone.cases.models import PlanAction
+
+    action = PlanAction.objects.create(
+        case=world.case_a, text="x", agency=world.crisis, due_on=world.case_a.opened_on, created_by=world.anna
+    )
     glass = BreakGlass.objects.create(
         user=world.sveta,
         case=world.case_c,
@@ -144,6 +155,7 @@ def doors(world):
         "consent": consent.pk,
         "glass": glass.pk,
         "assessment": assessment.pk,
+        "action": action.pk,
         "user": world.anna.pk,
     }
 

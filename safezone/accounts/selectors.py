@@ -110,3 +110,15 @@ def colleagues_of(user) -> QuerySet[User]:
     agency_ids = [m.agency_id for m in memberships_of(user)]
     members = Membership.objects.filter(agency_id__in=agency_ids, is_active=True).values("user_id")
     return User.objects.filter(is_active=True, pk__in=members).order_by("last_name", "first_name")
+
+
+def colleagues_in(agency) -> QuerySet[User]:
+    """Active users holding an active membership in an agency, by name."""
+    members = Membership.objects.filter(agency=agency, is_active=True).values("user_id")
+    return User.objects.filter(is_active=True, pk__in=members).order_by("last_name", "first_name")
+
+
+def staff_in_agencies(agency_ids) -> QuerySet[User]:
+    """Active users holding an active membership in any of these agencies, by name."""
+    members = Membership.objects.filter(agency_id__in=agency_ids, is_active=True).values("user_id")
+    return User.objects.filter(is_active=True, pk__in=members).order_by("last_name", "first_name")

@@ -1,4 +1,6 @@
-"""Forms of the case pages: intake, a new incident, a change of status."""
+"""Forms of the case pages: intake, a new incident, a change of status, the plan."""
+
+import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,7 +13,7 @@ from safezone.people.dates import PartialDate
 from safezone.people.models import Sex
 from safezone.people.validators import normalize_snils
 
-from .models import Case, Incident, Participant, SafetyCheck, ViolenceForm
+from .models import Case, Incident, Participant, PlanAction, SafetyCheck, ViolenceForm
 from .services import IncidentData, Intake, NewPerson, SafetyAnswers
 
 
@@ -363,3 +365,36 @@ class ConsentForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput())
+
+
+class PlanActionForm(forms.Form):
+    """Something for an agency working on the case to do by a date."""
+
+    text = forms.CharField(label=_("What is to be done"), max_length=1000)
+    goal = forms.TypedChoiceField(label=_("Goal"), required=False, coerce=int, empty_value=None)
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=agencies_with_ids([]))
+    worker = forms.ModelChoiceField(label=_("Worker"), queryset=None, required=False)
+    due_on = forms.DateField(label=_("Due"), widget=DateInput())
+
+    def __init__(self, *args, case, goals, agency_ids, **kwargs):
+        from safezone.accounts.selectors import staff_in_agencies
+
+        super().__init__(*args, **kwargs)
+        self._goals = {g.pk: g for g in goals}
+        self.fields["goal"].choices = [("", "—")] + [(g.pk, g.text[:80]) for g in goals]
+        self.fields["agency"].queryset = agencies_with_ids(agency_ids)
+        self.fields["agency"].initial = case.owner_agency_id
+        self.fields["worker"].queryset = staff_in_agencies(agency_ids)
+        self.fields["due_on"].initial = timezone.localdate() + dt.timedelta(days=14)
+
+    def clean_goal(self):
+        pk = self.cleaned_data.get("goal")
+        return self._goals.get(pk) if pk else None
+
+
+class ActionStatusForm(forms.Form):
+    """A new status for one action, with the version the page showed."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=PlanAction.Status.choices)
+    note = forms.CharField(label=_("Why (if not done)"), required=False, max_length=500)
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -320,3 +320,73 @@ class SafetyCheck(models.Model):
 
     def __str__(self) -> str:
         return f"safety check #{self.pk} on case #{self.case_id}"
+
+
+class Goal(models.Model):
+    """One goal of a case's plan: what the work with the family should achieve."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="goals")
+    text = EncryptedTextField(_("goal"))
+    achieved_on = models.DateField(_("achieved"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("set by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("set"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"goal #{self.pk} of case #{self.case_id}"
+
+
+class PlanAction(models.Model):
+    """One thing an agency, and a worker there, is to do on a case by a date.
+
+    "Not possible" (circumstances changed) and "not done" are told apart: meetings review both.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+        NOT_POSSIBLE = "not_possible", _("not possible: circumstances changed")
+        NOT_DONE = "not_done", _("not done")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="actions")
+    goal = models.ForeignKey(
+        Goal, verbose_name=_("goal"), null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    text = EncryptedTextField(_("action"))
+    agency = models.ForeignKey(
+        "directory.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="case_actions"
+    )
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("worker"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="case_actions",
+    )
+    due_on = models.DateField(_("due"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    status_note = models.CharField(_("note on the status"), max_length=500, blank=True)
+    closed_on = models.DateField(_("closed"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("set by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("set"), auto_now_add=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["worker", "status", "due_on"]), models.Index(fields=["case", "status"])]
+
+    def __str__(self) -> str:
+        return f"action #{self.pk} of case #{self.case_id}"

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.paginator import Page
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from safezone.access.policy import Action, Purpose
 from safezone.access.selectors import case_filter, case_reach, reaches_districts
@@ -12,7 +13,7 @@ from safezone.access.services import authorize, record_list_read
 from safezone.common.paging import PartsPaginator, page_of
 
 from .filters import CaseFilter
-from .models import Case, Incident, Participant, Referral, SafetyCheck, ViolenceForm
+from .models import Case, Incident, Participant, PlanAction, Referral, SafetyCheck, ViolenceForm
 
 # The people shown next to a case in lists: who the case is about.
 _HEADLINE_ROLES = [Participant.Role.VICTIM, Participant.Role.CHILD]
@@ -251,4 +252,30 @@ def incident_pairs(case: Case) -> list[tuple[int, int, object]]:
         Incident.objects.filter(case=case, victim__isnull=False, alleged_perpetrator__isnull=False)
         .order_by("occurred_on")
         .values_list("victim_id", "alleged_perpetrator_id", "occurred_on")
+    )
+
+
+def plan_of(case: Case) -> dict:
+    """The plan of a case already authorised for the user: goals with their actions, and loose actions."""
+    actions = list(case.actions.select_related("agency", "worker", "goal").order_by("due_on", "pk"))
+    goals = list(case.goals.order_by("created_at", "pk"))
+    by_goal = {goal.pk: [a for a in actions if a.goal_id == goal.pk] for goal in goals}
+    return {
+        "goals": [(goal, by_goal[goal.pk]) for goal in goals],
+        "loose_actions": [a for a in actions if a.goal_id is None],
+        "today": timezone.localdate(),
+    }
+
+
+def overdue_actions_for(user, *, purpose: str) -> list[PlanAction]:
+    """Open actions of the user's past their date, on cases the user may still reach."""
+    return list(
+        PlanAction.objects.filter(
+            case_filter(user, Action.VIEW_CASE, purpose, "case__"),
+            worker=user,
+            status=PlanAction.Status.OPEN,
+            due_on__lt=timezone.localdate(),
+        )
+        .select_related("case", "agency")
+        .order_by("due_on")[:50]
     )

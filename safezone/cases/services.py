@@ -22,7 +22,7 @@ from safezone.people.dates import PartialDate
 from safezone.people.models import Person
 from safezone.people.services import person_create
 
-from .models import Case, Incident, IncidentForm, Participant, Referral, SafetyCheck
+from .models import Case, Goal, Incident, IncidentForm, Participant, PlanAction, Referral, SafetyCheck
 
 
 def users_who_may(action: str, agency):
@@ -541,3 +541,96 @@ def safety_check_record(
         extra={"safety_check": check.pk, "person": person.pk},
     )
     return check
+
+
+# --- plans and actions ---------------------------------------------------------------------------
+class ActionChangedMeanwhile(ChangedMeanwhile):
+    """Someone else changed the action since the page was opened."""
+
+    message = _(
+        "Someone else changed this action while you were working on it. Reload the page and apply your change again."
+    )
+
+
+def case_agency_ids(case: Case) -> set[int]:
+    """The agencies working on a case: its owner and the agencies of its active case team."""
+    from safezone.access.selectors import team_of
+
+    return {case.owner_agency_id} | {g.agency_id for g in team_of(case) if g.ended_at is None}
+
+
+def goal_add(*, actor, case: Case, text: str, purpose: str, request=None) -> Goal:
+    """Add a goal to the case plan."""
+    authorize(user=actor, action=Action.EDIT_CASE, purpose=purpose, obj=case, request=request)
+    if not text.strip():
+        raise ValidationError({"text": _("Write the goal.")})
+    goal = Goal(case=case, text=text.strip(), created_by=actor)
+    goal._history_user = actor
+    goal.save()
+    return goal
+
+
+def plan_action_add(
+    *, actor, case: Case, text: str, agency, due_on: dt.date, purpose: str, worker=None, goal=None, request=None
+) -> PlanAction:
+    """Give an agency working on the case (and a worker there) something to do by a date."""
+    from safezone.accounts.selectors import colleagues_in
+
+    authorize(user=actor, action=Action.EDIT_CASE, purpose=purpose, obj=case, request=request)
+    errors = {}
+    if not text.strip():
+        errors["text"] = _("Write what is to be done.")
+    if agency.pk not in case_agency_ids(case):
+        errors["agency"] = _("This agency does not work on the case: refer the case to it first.")
+    elif worker is not None and not colleagues_in(agency).filter(pk=worker.pk).exists():
+        errors["worker"] = _("This worker does not belong to the agency.")
+    if due_on < timezone.localdate():
+        errors["due_on"] = _("The due date has passed already.")
+    if goal is not None and goal.case_id != case.pk:
+        errors["goal"] = _("This goal belongs to another case.")
+    if errors:
+        raise ValidationError(errors)
+    action = PlanAction(
+        case=case, goal=goal, text=text.strip(), agency=agency, worker=worker, due_on=due_on, created_by=actor
+    )
+    action._history_user = actor
+    action.save()
+    audit_record(
+        actor=actor,
+        action="case.action_added",
+        request=request,
+        purpose=purpose,
+        object_type="case",
+        object_id=case.pk,
+        extra={"action": action.pk, "agency": agency.pk},
+    )
+    return action
+
+
+def plan_action_set_status(
+    *, actor, action_id: int, expected_version: int, status: str, purpose: str, note: str = "", request=None
+) -> PlanAction:
+    """Mark an action done, not possible (circumstances changed), not done, or open again."""
+    current = PlanAction.objects.select_related("case").get(pk=action_id)
+    authorize(
+        user=actor,
+        action=Action.EDIT_CASE,
+        purpose=purpose,
+        obj=current.case,
+        request=request,
+        extra={"action": action_id},
+    )
+    if status not in PlanAction.Status.values:
+        raise ValidationError({"status": _("Choose a status from the list.")})
+    if status in (PlanAction.Status.NOT_POSSIBLE, PlanAction.Status.NOT_DONE) and not note.strip():
+        raise ValidationError({"note": _("Say why the action was not done.")})
+    with transaction.atomic():
+        action = PlanAction.objects.select_for_update().get(pk=action_id)
+        if action.version != expected_version:
+            raise ActionChangedMeanwhile()
+        action.status, action.status_note = status, note.strip()
+        action.closed_on = None if status == PlanAction.Status.OPEN else timezone.localdate()
+        action.version += 1
+        action._history_user = actor
+        action.save()
+    return action

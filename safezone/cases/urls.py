@@ -18,5 +18,8 @@ urlpatterns = [
     path("<int:pk>/seals/", views.seal_add, name="seal_add"),
     path("<int:pk>/seals/<int:seal_pk>/lift/", views.seal_lift, name="seal_lift"),
     path("<int:pk>/consents/new/", views.consent_new, name="consent_new"),
+    path("<int:pk>/goals/", views.goal_new, name="goal_new"),
+    path("<int:pk>/actions/", views.action_new, name="action_new"),
+    path("<int:pk>/actions/<int:action_pk>/status/", views.action_status, name="action_status"),
     path("<int:pk>/consents/<int:consent_pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
 ]

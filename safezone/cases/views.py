@@ -51,8 +51,12 @@ def my_work(request):
         open_only=True,
     )
     context = _list_context(request, result, purpose)
-    template = "cases/_case_table.html" if _is_htmx(request) else "cases/my_work.html"
-    return render(request, template, context)
+    if _is_htmx(request):
+        return render(request, "cases/_case_table.html", context)
+    from .selectors import overdue_actions_for
+
+    context["overdue"] = overdue_actions_for(request.user, purpose=purpose)
+    return render(request, "cases/my_work.html", context)
 
 
 @login_required
@@ -77,8 +81,10 @@ def case_detail(request, pk: int):
     from safezone.assessments.selectors import assessments_of
     from safezone.meetings.selectors import meeting_referrals_of, meeting_triggers
 
-    from .forms import SealForm
-    from .selectors import latest_safety_check
+    from .forms import PlanActionForm, SealForm
+    from .models import PlanAction
+    from .selectors import latest_safety_check, plan_of
+    from .services import case_agency_ids
 
     purpose = chosen_purpose(request, Action.VIEW_CASE)
     case = case_for(request.user, pk, purpose=purpose, request=request)
@@ -111,6 +117,13 @@ def case_detail(request, pk: int):
         "assessments": list(assessments_of(case)),
         "instruments": instruments_for(case.kind) if user.has_perm(Action.EDIT_CASE, case) else [],
         "meeting_referrals": list(meeting_referrals_of(case)),
+        "plan": plan_of(case),
+        "action_form": (
+            PlanActionForm(case=case, goals=[g for g in case.goals.all()], agency_ids=case_agency_ids(case))
+            if user.has_perm(Action.EDIT_CASE, case)
+            else None
+        ),
+        "action_statuses": PlanAction.Status.choices,
         "meeting_triggers": meeting_triggers(case) if user.has_perm(Action.REFER_CASE, case) else [],
     }
     return render(request, "cases/case_detail.html", context)
@@ -455,3 +468,88 @@ def case_export(request):
             ]
         )
     return response
+
+
+# --- the plan ------------------------------------------------------------------------------------
+def _form_errors(form) -> str:
+    """A form's errors as one message that names each field."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return "; ".join(parts)
+
+
+@login_required
+@require_POST
+@refused_as_404
+def goal_new(request, pk: int):
+    """Add a goal to the plan."""
+    from .services import goal_add
+
+    case = case_for(request.user, pk, purpose=Purpose.CASE_WORK, request=request, action=Action.EDIT_CASE)
+    try:
+        goal_add(
+            actor=request.user, case=case, text=request.POST.get("text", ""), purpose=Purpose.CASE_WORK, request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The goal was added."))
+    return redirect("cases:detail", pk=pk)
+
+
+@login_required
+@require_POST
+@refused_as_404
+def action_new(request, pk: int):
+    """Give an agency working on the case something to do by a date."""
+    from .forms import PlanActionForm
+    from .selectors import plan_of
+    from .services import case_agency_ids, plan_action_add
+
+    case = case_for(request.user, pk, purpose=Purpose.CASE_WORK, request=request, action=Action.EDIT_CASE)
+    goals = [goal for goal, _actions in plan_of(case)["goals"]]
+    form = PlanActionForm(request.POST, case=case, goals=goals, agency_ids=case_agency_ids(case))
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("cases:detail", pk=pk)
+    try:
+        plan_action_add(actor=request.user, case=case, purpose=Purpose.CASE_WORK, request=request, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The action was added."))
+    return redirect("cases:detail", pk=pk)
+
+
+@login_required
+@require_POST
+@refused_as_404
+def action_status(request, pk: int, action_pk: int):
+    """Mark an action done, not possible, not done, or open again."""
+    from .forms import ActionStatusForm
+    from .services import ActionChangedMeanwhile, plan_action_set_status
+
+    form = ActionStatusForm(request.POST)
+    if not form.is_valid():
+        case_for(request.user, pk, purpose=Purpose.CASE_WORK, request=request, action=Action.EDIT_CASE)
+        messages.error(request, _form_errors(form))
+        return redirect("cases:detail", pk=pk)
+    try:
+        plan_action_set_status(
+            actor=request.user,
+            action_id=action_pk,
+            expected_version=form.cleaned_data["version"],
+            status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
+            purpose=Purpose.CASE_WORK,
+            request=request,
+        )
+    except ActionChangedMeanwhile as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The action was updated."))
+    return redirect("cases:detail", pk=pk)
