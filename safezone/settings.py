@@ -292,6 +292,10 @@ SAFEZONE_EXPORT_MAX_ROWS = int(os.environ.get("SAFEZONE_EXPORT_MAX_ROWS", "5000"
 SAFEZONE_INSTRUMENT_DIRS = [d for d in os.environ.get("SAFEZONE_INSTRUMENT_DIRS", "").split(os.pathsep) if d]
 # How long a break-glass access lasts.
 SAFEZONE_BREAK_GLASS_HOURS = int(os.environ.get("SAFEZONE_BREAK_GLASS_HOURS", "8"))
+# Police-reported incidents in 12 months that call for a multi-agency meeting referral.
+SAFEZONE_MEETING_POLICE_INCIDENTS = int(os.environ.get("SAFEZONE_MEETING_POLICE_INCIDENTS", "3"))
+# Member agencies of a meeting reach its agenda's cases until this many days after the meeting.
+SAFEZONE_MEETING_REACH_DAYS = int(os.environ.get("SAFEZONE_MEETING_REACH_DAYS", "90"))
 
 LOGGING = {
     "version": 1,

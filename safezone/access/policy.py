@@ -37,6 +37,13 @@ class Action(models.TextChoices):
     READ_AUDIT = "audit.read", _("read the audit log")
     EXPORT_AUDIT = "audit.export", _("export a person's access history")
     REVIEW_BREAK_GLASS = "break_glass.review", _("review break-glass access")
+    CLOSE_CASE = "case.close", _("ask to close or reopen a case")
+    APPROVE_CLOSURE = "case.approve_closure", _("approve closing a case")
+    RECORD_SERVICE = "service.record", _("record a service delivered")
+    VIEW_CAPACITY = "capacity.view", _("see places and occupancy of shelters and programmes")
+    VIEW_MEETING = "meeting.view", _("see a multi-agency meeting and its agenda")
+    RESEARCH_MEETING = "meeting.research", _("record what the agency knows before a meeting")
+    RUN_MEETING = "meeting.run", _("plan and chair a multi-agency meeting")
 
 
 class Scope(models.IntegerChoices):
@@ -57,6 +64,8 @@ class Purpose(models.TextChoices):
     INTAKE = "intake", _("intake")
     SUPERVISION = "supervision", _("supervision")
     COORDINATION = "coordination", _("multi-agency coordination")
+    # A member agency of a multi-agency risk meeting reaches only the cases on its meetings' agendas.
+    MEETING = "meeting", _("multi-agency risk meeting")
     DATA_PROTECTION = "data_protection", _("data protection")
 
 
@@ -104,15 +113,21 @@ _CASE_WORK = _READ | {
     Action.CREATE_PERSON,
     Action.EDIT_PERSON,
     Action.RECORD_CONSENT,
+    Action.CLOSE_CASE,
+    Action.RECORD_SERVICE,
+    Action.VIEW_CAPACITY,
+    Action.VIEW_MEETING,
+    Action.RESEARCH_MEETING,
 }
-_FRONT_LINE = frozenset({Purpose.CASE_WORK, Purpose.INTAKE})
+_SUPERVISING = _CASE_WORK | {Action.APPROVE_CLOSURE}
+_FRONT_LINE = frozenset({Purpose.CASE_WORK, Purpose.INTAKE, Purpose.MEETING})
 _ALL_FIELDS = frozenset(FieldGroup.values)
 _NOTHING: frozenset[str] = frozenset()
 
 ROLE_POLICY: dict[str, RolePolicy] = {
     Role.CASEWORKER: RolePolicy(Scope.OWN, _CASE_WORK, _FRONT_LINE, _ALL_FIELDS),
-    Role.TEAM_LEAD: RolePolicy(Scope.TEAM, _CASE_WORK, _FRONT_LINE | {Purpose.SUPERVISION}, _ALL_FIELDS),
-    Role.SUPERVISOR: RolePolicy(Scope.AGENCY, _CASE_WORK, _FRONT_LINE | {Purpose.SUPERVISION}, _ALL_FIELDS),
+    Role.TEAM_LEAD: RolePolicy(Scope.TEAM, _SUPERVISING, _FRONT_LINE | {Purpose.SUPERVISION}, _ALL_FIELDS),
+    Role.SUPERVISOR: RolePolicy(Scope.AGENCY, _SUPERVISING, _FRONT_LINE | {Purpose.SUPERVISION}, _ALL_FIELDS),
     Role.HELPLINE_OPERATOR: RolePolicy(
         Scope.OWN,
         _CASE_WORK - {Action.EXPORT_CASES},
@@ -132,8 +147,12 @@ ROLE_POLICY: dict[str, RolePolicy] = {
         frozenset({FieldGroup.NARRATIVE, FieldGroup.CONTACTS, FieldGroup.SAFE_CONTACT}),
     ),
     # Coordinators read (never edit) cases of the districts their body covers, for meetings.
+    # They chair the multi-agency meetings of those districts.
     Role.COORDINATOR: RolePolicy(
-        Scope.DISTRICT, _READ, frozenset({Purpose.COORDINATION}), frozenset({FieldGroup.NARRATIVE})
+        Scope.DISTRICT,
+        _READ | {Action.VIEW_CAPACITY, Action.VIEW_MEETING, Action.RUN_MEETING},
+        frozenset({Purpose.COORDINATION}),
+        frozenset({FieldGroup.NARRATIVE}),
     ),
     # The data-protection officer answers subject-access requests and reviews break-glass:
     # finds a person across the region and reads the audit log, never case content.
@@ -162,6 +181,11 @@ PURPOSE_ACTIONS: dict[str, frozenset[str]] = {
     ),
     Purpose.DATA_PROTECTION: frozenset(
         {Action.SEARCH_PERSONS, Action.READ_AUDIT, Action.EXPORT_AUDIT, Action.REVIEW_BREAK_GLASS}
+    ),
+    # At a meeting a member reads the agenda's cases and records what the agency knows; the
+    # case work itself (edits, referrals, plans) is done under case work by the case's own team.
+    Purpose.MEETING: frozenset(
+        {Action.LIST_CASES, Action.VIEW_CASE, Action.VIEW_PERSON, Action.VIEW_MEETING, Action.RESEARCH_MEETING}
     ),
 }
 

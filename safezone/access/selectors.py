@@ -1,8 +1,10 @@
 """Questions the policy answers: which records may this user reach, and may they do this to that one."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.conf import settings
 from django.db.models import CharField, Q, Value
 from django.utils import timezone
 
@@ -26,6 +28,7 @@ class Grant:
 
     membership: Membership
     scope: Scope
+    purpose: str = ""
 
     @property
     def rule(self) -> str:
@@ -44,9 +47,16 @@ class Grant:
             self.membership._district_ids = cached
         return cached
 
+    @property
+    def for_meeting(self) -> bool:
+        """For the meeting purpose the reach is the agency's meeting agendas, whatever the role's scope."""
+        return self.purpose == Purpose.MEETING
+
     def case_q(self, prefix: str = "") -> Q:
         """Rows of Case (reached through `prefix`) that this grant's scope covers."""
         m = self.membership
+        if self.for_meeting:
+            return Q(**{f"{prefix}pk__in": _agenda_items(m.agency_id).values("case_id")})
         if self.scope == Scope.OWN:
             return Q(**{f"{prefix}owner_worker_id": m.user_id, f"{prefix}owner_agency_id": m.agency_id})
         if self.scope == Scope.TEAM:
@@ -67,6 +77,8 @@ class Grant:
     def covers_case(self, case) -> bool:
         """Whether this grant's scope reaches one case (no query beyond the districts served)."""
         m = self.membership
+        if self.for_meeting:
+            return _agenda_items(m.agency_id).filter(case_id=case.pk).exists()
         if self.scope == Scope.OWN or (self.scope == Scope.TEAM and m.unit_id is None):
             return case.owner_worker_id == m.user_id and case.owner_agency_id == m.agency_id
         if self.scope == Scope.TEAM:
@@ -103,6 +115,19 @@ class Decision:
         return self.allowed and group in self.fields
 
 
+def _agenda_items(agency_id: int):
+    """Agenda items of the risk meetings this agency chairs or sits on, from the moment a case is put
+    on the agenda until SAFEZONE_MEETING_REACH_DAYS after the meeting (cancelled meetings give nothing)."""
+    meeting = apps.get_model("meetings", "Meeting")
+    since = timezone.now() - dt.timedelta(days=settings.SAFEZONE_MEETING_REACH_DAYS)
+    return (
+        apps.get_model("meetings", "AgendaItem")
+        .objects.filter(Q(meeting__member_agencies=agency_id) | Q(meeting__chair_agency=agency_id))
+        .filter(meeting__scheduled_at__gte=since)
+        .exclude(meeting__status=meeting.Status.CANCELLED)
+    )
+
+
 def _trained(membership: Membership) -> bool:
     trained_on = membership.dp_training_on
     return trained_on is not None and trained_on <= timezone.localdate()
@@ -118,7 +143,7 @@ def _role_grants(user, action: str, purpose: str, *, trained_only: bool = True) 
             continue
         if trained_only and not _trained(membership):
             continue
-        grants.append(Grant(membership, Scope(policy.scope)))
+        grants.append(Grant(membership, Scope(policy.scope), purpose))
     return grants
 
 
@@ -263,6 +288,9 @@ def case_reach(user, action: str, purpose: str, prefix: str = "") -> CaseReach:
         scope |= grant.case_q(prefix)
     parts = [scope]
     team, glass, sealed = _widening_and_seals(user, action, grants)
+    if purpose == Purpose.MEETING:
+        # A meeting member reaches the agenda and nothing else: no case team, no break-glass.
+        team = glass = []
     if _nonempty(team):
         parts.append(Q(**{f"{prefix}pk__in": team}) & ~scope)
     if _nonempty(glass):
@@ -329,6 +357,8 @@ def _decide_case(user, action: str, grants: list[Grant], case) -> Decision:
     for grant in grants:
         if grant.covers_case(case):
             return Decision(True, grant.rule, grant.membership, grant.fields)
+    if any(grant.for_meeting for grant in grants):
+        return _deny("not-on-a-meeting-agenda")
     for team_grant in _team_grants(grants).filter(case=case).select_related("agency"):
         for grant in grants:
             if grant.membership.agency_id == team_grant.agency_id:

@@ -81,6 +81,8 @@ class Case(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Raised on every change; an edit based on an older version is refused, not silently applied.
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Set by the retention schedule when the case's personal data was anonymised.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -390,3 +392,76 @@ class PlanAction(models.Model):
 
     def __str__(self) -> str:
         return f"action #{self.pk} of case #{self.case_id}"
+
+
+class Closure(models.Model):
+    """One request to close a case, with its reason, and the supervisor's answer."""
+
+    class Reason(models.TextChoices):
+        GOALS_MET = "goals_met", _("the plan's goals were met")
+        SAFE = "safe", _("no longer at risk")
+        MOVED = "moved", _("moved out of the region")
+        TRANSFERRED = "transferred", _("handed over to another agency")
+        DECLINED = "declined", _("the person declined further help")
+        CAME_OF_AGE = "came_of_age", _("the child turned 18")
+        DIED = "died", _("the person died")
+        OTHER = "other", _("other (explained in the note)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for approval")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("sent back")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="closures")
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    note = EncryptedTextField(_("note"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = EncryptedTextField(_("supervisor's note"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(status="pending"), name="closure_one_pending_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"closure #{self.pk} of case #{self.case_id} ({self.status})"
+
+
+class Reopening(models.Model):
+    """One reopening of a closed case, with its reason."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="reopenings")
+    reason = EncryptedTextField(_("reason"))
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reopened by"), on_delete=models.PROTECT, related_name="+"
+    )
+    reopened_at = models.DateTimeField(_("reopened"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reopening")
+        verbose_name_plural = _("reopenings")
+        ordering = ["-reopened_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"reopening #{self.pk} of case #{self.case_id}"

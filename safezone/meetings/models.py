@@ -58,3 +58,83 @@ class MeetingReferral(models.Model):
 
     def __str__(self) -> str:
         return f"meeting referral #{self.pk} of case #{self.case_id} ({self.rule})"
+
+
+class Meeting(models.Model):
+    """One multi-agency risk meeting of an area: its chair, member agencies, date and agenda.
+
+    Member agencies reach the cases on its agenda for the meeting purpose only, from the moment a
+    case is put on the agenda until SAFEZONE_MEETING_REACH_DAYS (90) after the meeting.
+    """
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("regular")
+        EMERGENCY = "emergency", _("emergency")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        HELD = "held", _("held")
+        MINUTES_ISSUED = "minutes", _("minutes issued")
+        CANCELLED = "cancelled", _("cancelled")
+
+    district = models.ForeignKey(
+        "directory.Territory",
+        verbose_name=_("area"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "district"},
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.REGULAR)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
+    scheduled_at = models.DateTimeField(_("date and time"))
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("chair"), on_delete=models.PROTECT, related_name="chaired_meetings"
+    )
+    chair_agency = models.ForeignKey(
+        "directory.Agency", verbose_name=_("chairing body"), on_delete=models.PROTECT, related_name="+"
+    )
+    member_agencies = models.ManyToManyField(
+        "directory.Agency", verbose_name=_("member agencies"), related_name="risk_meetings"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Raised on every change; an edit based on an older version is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("multi-agency risk meeting")
+        verbose_name_plural = _("multi-agency risk meetings")
+        ordering = ["-scheduled_at", "-pk"]
+        indexes = [models.Index(fields=["district", "scheduled_at"]), models.Index(fields=["scheduled_at"])]
+
+    def __str__(self) -> str:
+        return f"meeting #{self.pk} {self.scheduled_at:%Y-%m-%d}"
+
+
+class AgendaItem(models.Model):
+    """One case on a meeting's agenda, usually for a pending meeting referral."""
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="agenda")
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="agenda_items"
+    )
+    referral = models.ForeignKey(
+        MeetingReferral,
+        verbose_name=_("meeting referral"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agenda_items",
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["meeting", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "case"], name="agenda_case_once")]
+        indexes = [models.Index(fields=["case", "meeting"])]
+
+    def __str__(self) -> str:
+        return f"case #{self.case_id} on meeting #{self.meeting_id}"

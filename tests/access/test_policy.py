@@ -109,7 +109,7 @@ def test_the_person_decision_follows_the_cases(world):
 
 
 def test_purposes_offered_are_those_the_roles_allow(world):
-    assert purposes_for(world.sveta, Action.LIST_CASES) == ["case_work", "supervision"]
+    assert purposes_for(world.sveta, Action.LIST_CASES) == ["case_work", "supervision", "meeting"]
     assert purposes_for(world.sveta, Action.SEARCH_PERSONS) == ["case_work", "intake", "supervision"]
     assert purposes_for(world.kira, Action.LIST_CASES) == ["coordination"]
     assert purposes_for(world.alex, Action.LIST_CASES) == []
