@@ -294,6 +294,18 @@ SAFEZONE_INSTRUMENT_DIRS = [d for d in os.environ.get("SAFEZONE_INSTRUMENT_DIRS"
 SAFEZONE_BREAK_GLASS_HOURS = int(os.environ.get("SAFEZONE_BREAK_GLASS_HOURS", "8"))
 # Police-reported incidents in 12 months that call for a multi-agency meeting referral.
 SAFEZONE_MEETING_POLICE_INCIDENTS = int(os.environ.get("SAFEZONE_MEETING_POLICE_INCIDENTS", "3"))
+# Retention schedule: per case kind, what happens to a closed case and how many years after closure,
+# e.g. SAFEZONE_RETENTION="dv=anonymise:5,child=anonymise:10,labour=anonymise:10,trafficking=delete:10".
+SAFEZONE_RETENTION = {
+    kind: {"action": rule.split(":")[0], "years": int(rule.split(":")[1])}
+    for kind, rule in (
+        item.split("=")
+        for item in os.environ.get(
+            "SAFEZONE_RETENTION", "dv=anonymise:5,child=anonymise:10,labour=anonymise:10,trafficking=anonymise:10"
+        ).split(",")
+        if item.strip()
+    )
+}
 # Member agencies of a meeting reach its agenda's cases until this many days after the meeting.
 SAFEZONE_MEETING_REACH_DAYS = int(os.environ.get("SAFEZONE_MEETING_REACH_DAYS", "90"))
 

@@ -30,6 +30,10 @@ DOORS = {
     "cases:goal_new": ("post", "/cases/{case}/goals/"),
     "cases:action_new": ("post", "/cases/{case}/actions/"),
     "cases:action_status": ("post", "/cases/{case}/actions/{action}/status/"),
+    "cases:closure_request": ("post", "/cases/{case}/closure/"),
+    "cases:closure_decide": ("post", "/cases/{case}/closure/{closure}/decide/"),
+    "cases:closure_withdraw": ("post", "/cases/{case}/closure/{closure}/withdraw/"),
+    "cases:reopen": ("post", "/cases/{case}/reopen/"),
     "cases:referrals": ("get", "/cases/referrals/"),
     "cases:referral_step": ("post", "/cases/referrals/{referral}/accept/"),
     "cases:intake": ("get", "/cases/intake/"),
@@ -55,6 +59,10 @@ DOORS = {
 }
 # Doors to one record, or to a step on it: an outsider gets a 404 and leaves a recorded refusal.
 RECORD_DOORS = [
+    "cases:closure_request",
+    "cases:closure_decide",
+    "cases:closure_withdraw",
+    "cases:reopen",
     "cases:goal_new",
     "cases:action_new",
     "cases:action_status",
@@ -140,6 +148,9 @@ def doors(world):
     action = PlanAction.objects.create(
         case=world.case_a, text="x", agency=world.crisis, due_on=world.case_a.opened_on, created_by=world.anna
     )
+    from safezone.cases.models import Closure
+
+    closure = Closure.objects.create(case=world.case_a, reason="safe", requested_by=world.anna)
     glass = BreakGlass.objects.create(
         user=world.sveta,
         case=world.case_c,
@@ -156,6 +167,7 @@ def doors(world):
         "glass": glass.pk,
         "assessment": assessment.pk,
         "action": action.pk,
+        "closure": closure.pk,
         "user": world.anna.pk,
     }
 

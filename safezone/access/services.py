@@ -338,3 +338,16 @@ def access_rows_bulk_create(*, consents=(), grants=(), seals=()) -> None:
     insert_with_history(through, [through(consent_id=c.pk, agency_id=a) for c, ids in consents for a in ids])
     insert_with_history(CaseGrant, list(grants))
     insert_with_history(Seal, list(seals))
+
+
+def consents_forget(case_ids) -> int:
+    """Delete the consents recorded on these cases and their history (retention: they name the
+    person). Returns how many went."""
+    from safezone.common.history import history_purge
+
+    from .models import Consent
+
+    rows = Consent.objects.filter(case_id__in=list(case_ids))
+    history_purge(Consent, rows.values_list("pk", flat=True))
+    deleted, _per_model = rows.delete()
+    return deleted

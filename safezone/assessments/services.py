@@ -97,7 +97,7 @@ def assessment_update(
     with transaction.atomic():
         assessment = Assessment.objects.select_for_update().get(pk=assessment_id)
         if assessment.version != expected_version:
-            raise AssessmentChangedMeanwhile()
+            raise AssessmentChangedMeanwhile.of(assessment, expected_version)
         before = assessment.band
         assessment.answers = dict(answers)
         assessment.score, assessment.band = result.score, result.band
@@ -124,3 +124,13 @@ def assessment_update(
             },
         )
     return assessment
+
+
+def assessments_forget(case_ids) -> int:
+    """Delete the assessments of these cases and their history (retention). Returns how many went."""
+    from safezone.common.history import history_purge
+
+    rows = Assessment.objects.filter(case_id__in=list(case_ids))
+    history_purge(Assessment, rows.values_list("pk", flat=True))
+    deleted, _per_model = rows.delete()
+    return deleted

@@ -13,7 +13,7 @@ from safezone.people.dates import PartialDate
 from safezone.people.models import Sex
 from safezone.people.validators import normalize_snils
 
-from .models import Case, Incident, Participant, PlanAction, SafetyCheck, ViolenceForm
+from .models import Case, Closure, Incident, Participant, PlanAction, SafetyCheck, ViolenceForm
 from .services import IncidentData, Intake, NewPerson, SafetyAnswers
 
 
@@ -261,7 +261,10 @@ class IncidentForm(IncidentFields):
 class CaseEditForm(forms.Form):
     """Status, summary and safe-contact instructions of a case, with the version the form was opened on."""
 
-    status = forms.ChoiceField(label=_("Status"), choices=Case.Status.choices)
+    # Closing is a request that a supervisor approves (ClosureRequestForm), not a status to pick.
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[c for c in Case.Status.choices if c[0] != Case.Status.CLOSED]
+    )
     summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     safe_contact = forms.CharField(
         label=_("Safe-contact instructions"),
@@ -269,6 +272,40 @@ class CaseEditForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Which phone, which hours, a code word, what never to do."),
     )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ClosureRequestForm(forms.Form):
+    """Ask to close the case: the reason, a note, and the version the page was opened on."""
+
+    reason = forms.ChoiceField(label=_("Reason for closing"), choices=Closure.Reason.choices)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_('What was achieved, or why the work ends. Required for "other".'),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ClosureDecisionForm(forms.Form):
+    """A supervisor's answer to a request to close: approve, or send back with a note."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve: close the case")), ("reject", _("Send back"))]
+    )
+    decision_note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when you send the request back."),
+    )
+
+
+class ReopenForm(forms.Form):
+    """Reopen a closed case: why, and the version the page was opened on."""
+
+    reason = forms.CharField(label=_("Why the case is reopened"), widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 

@@ -8,12 +8,22 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from safezone.access.policy import Action, Purpose
-from safezone.access.selectors import case_filter, case_reach, reaches_districts
+from safezone.access.selectors import case_filter, case_reach, grants_for, reaches_districts
 from safezone.access.services import authorize, record_list_read
 from safezone.common.paging import PartsPaginator, page_of
 
 from .filters import CaseFilter
-from .models import Case, Incident, Participant, PlanAction, Referral, SafetyCheck, ViolenceForm
+from .models import (
+    Case,
+    Closure,
+    Incident,
+    Participant,
+    PlanAction,
+    Referral,
+    Reopening,
+    SafetyCheck,
+    ViolenceForm,
+)
 
 # The people shown next to a case in lists: who the case is about.
 _HEADLINE_ROLES = [Participant.Role.VICTIM, Participant.Role.CHILD]
@@ -267,6 +277,30 @@ def plan_of(case: Case) -> dict:
     }
 
 
+def closures_of(case: Case) -> list[Closure]:
+    """Requests to close a case already authorised for the user, and its reopenings, newest first."""
+    return list(case.closures.select_related("requested_by", "decided_by"))
+
+
+def reopenings_of(case: Case) -> list[Reopening]:
+    return list(case.reopenings.select_related("reopened_by"))
+
+
+def closures_waiting_for(user, *, purpose: str = Purpose.CASE_WORK) -> list[Closure]:
+    """Requests to close that wait for this user's approval: cases the user may approve closing,
+    asked for by someone else."""
+    if not grants_for(user, Action.APPROVE_CLOSURE, purpose):
+        return []
+    return list(
+        Closure.objects.filter(
+            case_filter(user, Action.APPROVE_CLOSURE, purpose, "case__"), status=Closure.Status.PENDING
+        )
+        .exclude(requested_by=user)
+        .select_related("case", "requested_by")
+        .order_by("requested_at")[:50]
+    )
+
+
 def overdue_actions_for(user, *, purpose: str) -> list[PlanAction]:
     """Open actions of the user's past their date, on cases the user may still reach."""
     return list(
@@ -279,3 +313,20 @@ def overdue_actions_for(user, *, purpose: str) -> list[PlanAction]:
         .select_related("case", "agency")
         .order_by("due_on")[:50]
     )
+
+
+# --- retention (a system process: no user, no purpose; it reads ids and dates only) ----------------
+def retention_due(today, schedule: dict) -> dict[str, list[int]]:
+    """Ids of the closed cases whose retention period has run out, by what the schedule does to them:
+    {"anonymise": [...], "delete": [...]}. Cases already anonymised are not due again."""
+    due: dict[str, list[int]] = {"anonymise": [], "delete": []}
+    for kind, rule in schedule.items():
+        try:
+            limit = today.replace(year=today.year - rule["years"])
+        except ValueError:  # 29 February
+            limit = today.replace(year=today.year - rule["years"], day=28)
+        rows = Case.objects.filter(kind=kind, status=Case.Status.CLOSED, closed_on__lte=limit)
+        if rule["action"] == "anonymise":
+            rows = rows.filter(anonymised_at__isnull=True)
+        due[rule["action"]] += list(rows.order_by("pk").values_list("pk", flat=True))
+    return due

@@ -22,7 +22,18 @@ from safezone.people.dates import PartialDate
 from safezone.people.models import Person
 from safezone.people.services import person_create
 
-from .models import Case, Goal, Incident, IncidentForm, Participant, PlanAction, Referral, SafetyCheck
+from .models import (
+    Case,
+    Closure,
+    Goal,
+    Incident,
+    IncidentForm,
+    Participant,
+    PlanAction,
+    Referral,
+    Reopening,
+    SafetyCheck,
+)
 
 
 def users_who_may(action: str, agency):
@@ -152,13 +163,12 @@ def case_update(
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case_id)
         if case.version != expected_version:
-            raise ConcurrentEditError()
-        if status not in Case.Status.values:
-            raise ValidationError({"status": _("Choose a status from the list.")})
-        if status == Case.Status.CLOSED and case.status != Case.Status.CLOSED:
-            case.closed_on = max(timezone.localdate(), case.opened_on)
-        elif status != Case.Status.CLOSED:
-            case.closed_on = None
+            raise ConcurrentEditError.of(case, expected_version)
+        if case.status == Case.Status.CLOSED:
+            raise ClosureError(_("The case is closed: reopen it, with a reason, before changing it."))
+        # Closing goes through a request and a supervisor's approval (case_closure_request).
+        if status not in (Case.Status.OPEN, Case.Status.MONITORING):
+            raise ValidationError({"status": _("Choose open or monitoring; to close the case, ask for closure.")})
         case.status = status
         # A field the role may not see is never overwritten from a form that did not show it.
         if summary is not None and decision.shows(FieldGroup.NARRATIVE):
@@ -169,6 +179,173 @@ def case_update(
         case._history_user = actor
         case.save()
     return case
+
+
+# --- closure and reopening --------------------------------------------------------------------
+class ClosureError(ValidationError):
+    """A closure step that the case's state does not allow (already closed, a request waiting...)."""
+
+
+def _closure_url(case: Case) -> str:
+    return reverse("cases:detail", args=[case.pk])
+
+
+def case_closure_request(
+    *, actor, case_id: int, expected_version: int, reason: str, note: str, purpose: str, request=None
+) -> Closure:
+    """Ask to close a case, with a reason; the agency's supervisors are told and one of them decides."""
+    case = Case.objects.get(pk=case_id)
+    authorize(user=actor, action=Action.CLOSE_CASE, purpose=purpose, obj=case, request=request)
+    if reason not in Closure.Reason.values:
+        raise ValidationError({"reason": _("Choose the reason for closing from the list.")})
+    if reason == Closure.Reason.OTHER and len(note.strip()) < 10:
+        raise ValidationError({"note": _("Explain the reason in at least 10 characters.")})
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if case.version != expected_version:
+            raise ConcurrentEditError.of(case, expected_version)
+        if case.status == Case.Status.CLOSED:
+            raise ClosureError(_("The case is already closed."))
+        if case.closures.filter(status=Closure.Status.PENDING).exists():
+            raise ClosureError(_("A request to close this case is already waiting for approval."))
+        closure = Closure(case=case, reason=reason, note=note.strip(), requested_by=actor)
+        closure._history_user = actor
+        closure.save()
+    approvers = [u for u in users_who_may(Action.APPROVE_CLOSURE, case.owner_agency) if u.pk != actor.pk]
+    notify(
+        users=approvers,
+        text=_("Case %(ref)s: closing asked for, waiting for your approval.") % {"ref": case.reference},
+        url=_closure_url(case),
+    )
+    audit_record(
+        actor=actor,
+        action="case.closure_requested",
+        request=request,
+        purpose=purpose,
+        object_type="case",
+        object_id=case.pk,
+        extra={"closure": closure.pk, "reason": reason},
+    )
+    return closure
+
+
+def _pending_closure(closure_id: int) -> Closure:
+    closure = Closure.objects.select_for_update().select_related("case").get(pk=closure_id)
+    if closure.status != Closure.Status.PENDING:
+        raise ClosureError(_("This request has already been answered."))
+    return closure
+
+
+def case_closure_decide(
+    *, actor, closure_id: int, approve: bool, note: str = "", purpose: str, request=None
+) -> Closure:
+    """A supervisor approves a request to close a case (the case is closed today) or sends it back
+    with a note. Nobody approves their own request."""
+    current = Closure.objects.select_related("case").get(pk=closure_id)
+    authorize(
+        user=actor,
+        action=Action.APPROVE_CLOSURE,
+        purpose=purpose,
+        obj=current.case,
+        request=request,
+        extra={"closure": closure_id, "approve": approve},
+    )
+    if current.requested_by_id == actor.pk:
+        raise ValidationError(_("Another supervisor must approve a request you made yourself."))
+    if not approve and len(note.strip()) < 10:
+        raise ValidationError({"decision_note": _("Say in at least 10 characters why the case stays open.")})
+    with transaction.atomic():
+        closure = _pending_closure(closure_id)
+        closure.status = Closure.Status.APPROVED if approve else Closure.Status.REJECTED
+        closure.decided_by, closure.decided_at, closure.decision_note = actor, timezone.now(), note.strip()
+        closure._history_user = actor
+        closure.save()
+        if approve:
+            case = Case.objects.select_for_update().get(pk=closure.case_id)
+            case.status, case.closed_on = Case.Status.CLOSED, max(timezone.localdate(), case.opened_on)
+            case.version += 1
+            case._history_user = actor
+            case.save()
+    case = closure.case
+    text = (
+        _("Case %(ref)s was closed: your request was approved.")
+        if approve
+        else _("Case %(ref)s stays open: your request to close it was sent back.")
+    )
+    notify(users=[closure.requested_by], text=text % {"ref": case.reference}, url=_closure_url(case))
+    audit_record(
+        actor=actor,
+        action="case.closed" if approve else "case.closure_rejected",
+        request=request,
+        purpose=purpose,
+        object_type="case",
+        object_id=case.pk,
+        extra={"closure": closure.pk},
+    )
+    return closure
+
+
+def case_closure_withdraw(*, actor, closure_id: int, purpose: str, request=None) -> Closure:
+    """The person who asked takes back a request to close a case that is still waiting."""
+    current = Closure.objects.select_related("case").get(pk=closure_id)
+    authorize(
+        user=actor,
+        action=Action.CLOSE_CASE,
+        purpose=purpose,
+        obj=current.case,
+        request=request,
+        extra={"closure": closure_id},
+    )
+    if current.requested_by_id != actor.pk:
+        raise ValidationError(_("Only the person who asked can withdraw the request."))
+    with transaction.atomic():
+        closure = _pending_closure(closure_id)
+        closure.status = Closure.Status.WITHDRAWN
+        closure._history_user = actor
+        closure.save()
+    audit_record(
+        actor=actor,
+        action="case.closure_withdrawn",
+        request=request,
+        purpose=purpose,
+        object_type="case",
+        object_id=closure.case_id,
+        extra={"closure": closure.pk},
+    )
+    return closure
+
+
+def case_reopen(*, actor, case_id: int, expected_version: int, reason: str, purpose: str, request=None) -> Reopening:
+    """Reopen a closed case with a reason (not once its personal data was anonymised)."""
+    case = Case.objects.get(pk=case_id)
+    authorize(user=actor, action=Action.CLOSE_CASE, purpose=purpose, obj=case, request=request)
+    if len(reason.strip()) < 10:
+        raise ValidationError({"reason": _("Say in at least 10 characters why the case is reopened.")})
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case_id)
+        if case.version != expected_version:
+            raise ConcurrentEditError.of(case, expected_version)
+        if case.status != Case.Status.CLOSED:
+            raise ClosureError(_("Only a closed case can be reopened."))
+        if case.anonymised_at is not None:
+            raise ClosureError(_("This case was anonymised under the retention schedule and cannot be reopened."))
+        reopening = Reopening(case=case, reason=reason.strip(), reopened_by=actor)
+        reopening._history_user = actor
+        reopening.save()
+        case.status, case.closed_on = Case.Status.OPEN, None
+        case.version += 1
+        case._history_user = actor
+        case.save()
+    audit_record(
+        actor=actor,
+        action="case.reopened",
+        request=request,
+        purpose=purpose,
+        object_type="case",
+        object_id=case.pk,
+        extra={"reopening": reopening.pk},
+    )
+    return reopening
 
 
 @dataclass
@@ -627,10 +804,136 @@ def plan_action_set_status(
     with transaction.atomic():
         action = PlanAction.objects.select_for_update().get(pk=action_id)
         if action.version != expected_version:
-            raise ActionChangedMeanwhile()
+            raise ActionChangedMeanwhile.of(action, expected_version)
         action.status, action.status_note = status, note.strip()
         action.closed_on = None if status == PlanAction.Status.OPEN else timezone.localdate()
         action.version += 1
         action._history_user = actor
         action.save()
     return action
+
+
+# --- retention -----------------------------------------------------------------------------------
+RETENTION_ACTIONS = ("anonymise", "delete")
+
+
+def retention_schedule_check(schedule: dict) -> None:
+    """Refuse a schedule that names an unknown case kind or action, or a negative period."""
+    for kind, rule in schedule.items():
+        if kind not in Case.Kind.values:
+            kinds = ", ".join(Case.Kind.values)
+            raise ValidationError(f"SAFEZONE_RETENTION: unknown case kind {kind!r}; one of {kinds}")
+        if rule.get("action") not in RETENTION_ACTIONS or int(rule.get("years", -1)) < 0:
+            raise ValidationError(f"SAFEZONE_RETENTION: {kind} needs anonymise:YEARS or delete:YEARS")
+
+
+def _case_rows(case_ids):
+    """The rows hanging on these cases that carry personal data, by model, for anonymisation."""
+    from safezone.cases import models as m
+
+    return {
+        m.Participant: m.Participant.objects.filter(case_id__in=case_ids),
+        m.SafetyCheck: m.SafetyCheck.objects.filter(case_id__in=case_ids),
+        m.Incident: m.Incident.objects.filter(case_id__in=case_ids),
+        m.Referral: m.Referral.objects.filter(case_id__in=case_ids),
+        m.Goal: m.Goal.objects.filter(case_id__in=case_ids),
+        m.PlanAction: m.PlanAction.objects.filter(case_id__in=case_ids),
+        m.Closure: m.Closure.objects.filter(case_id__in=case_ids),
+        m.Reopening: m.Reopening.objects.filter(case_id__in=case_ids),
+    }
+
+
+def cases_anonymise(case_ids: list[int]) -> list[int]:
+    """Strip these cases of everything that names or describes a person, keep what the figures need
+    (kind, district, agency, dates, incidents' dates and forms, referrals' and actions' states).
+
+    Free text is emptied, the people and their safety answers go, the past versions of every row
+    go with them. Returns the ids of the persons who took part (to forget those left in no case).
+    """
+    from safezone.access.services import consents_forget
+    from safezone.assessments.services import assessments_forget
+    from safezone.common.history import history_purge
+
+    rows = _case_rows(case_ids)
+    person_ids = set(rows[Participant].values_list("person_id", flat=True))
+    for model, qs in rows.items():
+        history_purge(model, qs.values_list("pk", flat=True))
+    history_purge(Case, case_ids)
+    rows[Participant].delete()
+    rows[SafetyCheck].delete()
+    rows[Incident].update(description="", place_detail="", victim=None, alleged_perpetrator=None)
+    rows[Referral].update(message="", reason="", consent=None)
+    rows[Goal].update(text="")
+    rows[PlanAction].update(text="", status_note="")
+    rows[Closure].update(note="", decision_note="")
+    rows[Reopening].update(reason="")
+    assessments_forget(case_ids)
+    consents_forget(case_ids)
+    Case.objects.filter(pk__in=case_ids).update(summary="", safe_contact="", anonymised_at=timezone.now())
+    return sorted(person_ids)
+
+
+def cases_delete(case_ids: list[int]) -> list[int]:
+    """Delete these cases with everything on them and its history. Returns the ids of the persons
+    who took part (to forget those left in no case)."""
+    from safezone.access.services import consents_forget
+    from safezone.assessments.services import assessments_forget
+    from safezone.common.history import history_purge
+
+    rows = _case_rows(case_ids)
+    person_ids = set(rows[Participant].values_list("person_id", flat=True))
+    for model, qs in rows.items():
+        history_purge(model, qs.values_list("pk", flat=True))
+    history_purge(Case, case_ids)
+    rows[Referral].update(consent=None)  # a referral's consent is protected; it goes with the case
+    assessments_forget(case_ids)
+    consents_forget(case_ids)
+    Case.objects.filter(pk__in=case_ids).delete()
+    return sorted(person_ids)
+
+
+@dataclass
+class RetentionReport:
+    """What one run of the retention schedule did, or would do (dry run)."""
+
+    anonymised: list[int] = field(default_factory=list)
+    deleted: list[int] = field(default_factory=list)
+    persons_forgotten: int = 0
+    dry_run: bool = True
+
+
+def retention_apply(*, today, schedule: dict, dry_run: bool, batch: int = 500, progress=None) -> RetentionReport:
+    """Apply the retention schedule to the closed cases it has come due for.
+
+    Each batch is one transaction with one audit event per case; a second run finds nothing left
+    to do (anonymised cases are marked, deleted ones are gone). A dry run changes nothing.
+    """
+    from safezone.people.services import persons_forget
+
+    from .selectors import retention_due
+
+    retention_schedule_check(schedule)
+    due = retention_due(today, schedule)
+    report = RetentionReport(dry_run=dry_run)
+    if dry_run:
+        report.anonymised, report.deleted = due["anonymise"], due["delete"]
+        return report
+    for action, ids in (("anonymise", due["anonymise"]), ("delete", due["delete"])):
+        run = cases_anonymise if action == "anonymise" else cases_delete
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            with transaction.atomic():
+                person_ids = run(chunk)
+                report.persons_forgotten += persons_forget(person_ids)
+                for case_id in chunk:
+                    audit_record(
+                        actor=None,
+                        action=f"retention.{action}",
+                        object_type="case",
+                        object_id=case_id,
+                        extra={"today": today.isoformat()},
+                    )
+            (report.anonymised if action == "anonymise" else report.deleted).extend(chunk)
+            if progress:
+                progress(len(chunk))
+    return report

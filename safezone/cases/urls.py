@@ -21,5 +21,9 @@ urlpatterns = [
     path("<int:pk>/goals/", views.goal_new, name="goal_new"),
     path("<int:pk>/actions/", views.action_new, name="action_new"),
     path("<int:pk>/actions/<int:action_pk>/status/", views.action_status, name="action_status"),
+    path("<int:pk>/closure/", views.closure_request, name="closure_request"),
+    path("<int:pk>/closure/<int:closure_pk>/decide/", views.closure_decide, name="closure_decide"),
+    path("<int:pk>/closure/<int:closure_pk>/withdraw/", views.closure_withdraw, name="closure_withdraw"),
+    path("<int:pk>/reopen/", views.case_reopen_view, name="reopen"),
     path("<int:pk>/consents/<int:consent_pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
 ]

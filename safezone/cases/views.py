@@ -4,6 +4,7 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,7 @@ from safezone.access.http import chosen_purpose, refused_as_404
 from safezone.access.policy import Action, Purpose
 from safezone.access.selectors import agencies_acting_for, purposes_for
 from safezone.access.services import AccessDenied
+from safezone.common.errors import ChangedMeanwhile
 from safezone.common.paging import query_without_page
 from safezone.people.selectors import person_search
 
@@ -53,9 +55,10 @@ def my_work(request):
     context = _list_context(request, result, purpose)
     if _is_htmx(request):
         return render(request, "cases/_case_table.html", context)
-    from .selectors import overdue_actions_for
+    from .selectors import closures_waiting_for, overdue_actions_for
 
     context["overdue"] = overdue_actions_for(request.user, purpose=purpose)
+    context["closures_waiting"] = closures_waiting_for(request.user)
     return render(request, "cases/my_work.html", context)
 
 
@@ -124,6 +127,7 @@ def case_detail(request, pk: int):
             else None
         ),
         "action_statuses": PlanAction.Status.choices,
+        **_closure_context(user, case),
         "meeting_triggers": meeting_triggers(case) if user.has_perm(Action.REFER_CASE, case) else [],
     }
     return render(request, "cases/case_detail.html", context)
@@ -155,7 +159,7 @@ def case_edit(request, pk: int):
             request=request,
         )
     except ConcurrentEditError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.explain())
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -547,9 +551,158 @@ def action_status(request, pk: int, action_pk: int):
             request=request,
         )
     except ActionChangedMeanwhile as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.explain())
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The action was updated."))
     return redirect("cases:detail", pk=pk)
+
+
+# --- closure and reopening -----------------------------------------------------------------------
+def _closure_context(user, case) -> dict:
+    """What the case page shows about closing: the requests, the reopenings, and the forms the user may use."""
+    from .forms import ClosureDecisionForm, ClosureRequestForm, ReopenForm
+    from .models import Closure
+    from .selectors import closures_of, reopenings_of
+
+    closures = closures_of(case)
+    pending = next((c for c in closures if c.status == Closure.Status.PENDING), None)
+    may_close = user.has_perm(Action.CLOSE_CASE, case)
+    closed = case.status == case.Status.CLOSED
+    return {
+        "closures": closures,
+        "reopenings": reopenings_of(case),
+        "pending_closure": pending,
+        "closure_form": (
+            ClosureRequestForm(initial={"version": case.version}) if may_close and not closed and not pending else None
+        ),
+        "decision_form": (
+            ClosureDecisionForm()
+            if pending and pending.requested_by_id != user.pk and user.has_perm(Action.APPROVE_CLOSURE, case)
+            else None
+        ),
+        "may_withdraw_closure": bool(pending and pending.requested_by_id == user.pk),
+        "reopen_form": (
+            ReopenForm(initial={"version": case.version})
+            if may_close and closed and case.anonymised_at is None
+            else None
+        ),
+    }
+
+
+def _closure_step(request, pk: int, form_class, run, done: str, action: str = Action.CLOSE_CASE):
+    """Run one closure step from a posted form; errors and success go back to the case page as messages."""
+    purpose = chosen_purpose(request, action)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        # Decide first (one audited decision), so a refusal reads the same whatever was posted.
+        case_for(request.user, pk, purpose=purpose, request=request, action=action)
+        messages.error(request, _form_errors(form))
+        return redirect("cases:detail", pk=pk)
+    try:
+        run(form.cleaned_data, purpose)
+    except ChangedMeanwhile as exc:
+        messages.error(request, exc.explain())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("cases:detail", pk=pk)
+
+
+@login_required
+@require_POST
+@refused_as_404
+def closure_request(request, pk: int):
+    """Ask to close the case; a supervisor approves."""
+    from .forms import ClosureRequestForm
+    from .services import case_closure_request
+
+    def run(data, purpose):
+        case_closure_request(
+            actor=request.user,
+            case_id=pk,
+            expected_version=data["version"],
+            reason=data["reason"],
+            note=data["note"],
+            purpose=purpose,
+            request=request,
+        )
+
+    return _closure_step(
+        request, pk, ClosureRequestForm, run, _("Closing was asked for; a supervisor will approve or send it back.")
+    )
+
+
+def _closure_of_case(pk: int, closure_pk: int):
+    from .models import Closure
+
+    closure = Closure.objects.filter(pk=closure_pk, case_id=pk).first()
+    if closure is None:
+        raise Http404()
+    return closure
+
+
+@login_required
+@require_POST
+@refused_as_404
+def closure_decide(request, pk: int, closure_pk: int):
+    """A supervisor approves closing the case or sends the request back."""
+    from .forms import ClosureDecisionForm
+    from .services import case_closure_decide
+
+    closure = _closure_of_case(pk, closure_pk)
+
+    def run(data, purpose):
+        case_closure_decide(
+            actor=request.user,
+            closure_id=closure.pk,
+            approve=data["decision"] == "approve",
+            note=data["decision_note"],
+            purpose=purpose,
+            request=request,
+        )
+
+    return _closure_step(
+        request, pk, ClosureDecisionForm, run, _("The decision was recorded."), action=Action.APPROVE_CLOSURE
+    )
+
+
+@login_required
+@require_POST
+@refused_as_404
+def closure_withdraw(request, pk: int, closure_pk: int):
+    """The person who asked to close the case takes the request back."""
+    from .services import case_closure_withdraw
+
+    purpose = chosen_purpose(request, Action.CLOSE_CASE)
+    closure = _closure_of_case(pk, closure_pk)
+    try:
+        case_closure_withdraw(actor=request.user, closure_id=closure.pk, purpose=purpose, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The request to close the case was withdrawn."))
+    return redirect("cases:detail", pk=pk)
+
+
+@login_required
+@require_POST
+@refused_as_404
+def case_reopen_view(request, pk: int):
+    """Reopen a closed case with a reason."""
+    from .forms import ReopenForm
+    from .services import case_reopen
+
+    def run(data, purpose):
+        case_reopen(
+            actor=request.user,
+            case_id=pk,
+            expected_version=data["version"],
+            reason=data["reason"],
+            purpose=purpose,
+            request=request,
+        )
+
+    return _closure_step(request, pk, ReopenForm, run, _("The case was reopened."))

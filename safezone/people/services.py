@@ -139,7 +139,7 @@ def person_update(
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person_id)
         if person.version != expected_version:
-            raise PersonChangedMeanwhile()
+            raise PersonChangedMeanwhile.of(person, expected_version)
         if not surname.strip() or not first_name.strip():
             raise ValidationError(_("Surname and first name are required."))
         person.surname, person.first_name, person.patronymic = surname.strip(), first_name.strip(), patronymic.strip()
@@ -174,3 +174,35 @@ def contact_add(
     contact._history_user = actor
     contact.save()
     return contact
+
+
+# --- retention ----------------------------------------------------------------------------------
+def persons_forget(person_ids) -> int:
+    """Delete the persons among these who no longer take part in any case (retention), with their
+    names, identifiers, relations, contacts and the history of each. Returns how many went.
+
+    A person still named elsewhere (another case, a record that protects them) is kept.
+    """
+    from django.db.models import ProtectedError
+
+    from safezone.common.history import history_purge
+
+    gone = 0
+    for person in Person.objects.filter(pk__in=list(person_ids), participations__isnull=True):
+        related = {
+            PersonName: PersonName.objects.filter(person=person),
+            Identifier: Identifier.objects.filter(person=person),
+            Contact: Contact.objects.filter(person=person),
+            HouseholdMember: HouseholdMember.objects.filter(person=person),
+            Relation: Relation.objects.filter(person=person) | Relation.objects.filter(relative=person),
+        }
+        try:
+            with transaction.atomic():
+                for model, rows in related.items():
+                    history_purge(model, rows.values_list("pk", flat=True))
+                history_purge(Person, [person.pk])
+                person.delete()
+        except ProtectedError:
+            continue
+        gone += 1
+    return gone

@@ -74,7 +74,7 @@ def person_edit(request, pk: int):
             request=request,
         )
     except PersonChangedMeanwhile as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.explain())
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

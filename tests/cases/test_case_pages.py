@@ -86,11 +86,11 @@ def test_a_coordinator_reads_a_case_but_is_offered_no_edit(world, client_for):
 
 def test_status_change_is_saved_with_history(world, client_for):
     response = client_for(world.anna).post(
-        f"/cases/{world.case_a.pk}/edit/", {"status": "closed", "summary": "Помощь оказана", "version": 1}
+        f"/cases/{world.case_a.pk}/edit/", {"status": "monitoring", "summary": "Помощь оказана", "version": 1}
     )
     assert response.status_code == 302
     case = Case.objects.get(pk=world.case_a.pk)
-    assert (case.status, case.version, case.closed_on) == ("closed", 2, timezone.localdate())
+    assert (case.status, case.version, case.summary) == ("monitoring", 2, "Помощь оказана")
     assert case.history.first().history_user == world.anna
 
 
@@ -98,7 +98,7 @@ def test_a_concurrent_edit_is_detected_not_overwritten(world, client_for):
     client = client_for(world.anna)
     client.post(f"/cases/{world.case_a.pk}/edit/", {"status": "monitoring", "summary": "first", "version": 1})
     response = client.post(
-        f"/cases/{world.case_a.pk}/edit/", {"status": "closed", "summary": "second", "version": 1}, follow=True
+        f"/cases/{world.case_a.pk}/edit/", {"status": "open", "summary": "second", "version": 1}, follow=True
     )
     case = Case.objects.get(pk=world.case_a.pk)
     assert (case.status, case.summary) == ("monitoring", "first")
@@ -123,16 +123,6 @@ def test_the_service_refuses_a_stale_version(world):
             status="open",
             summary="",
         )
-
-
-def test_reopening_a_closed_case_clears_its_closing_date(world):
-    case = case_update(
-        actor=world.anna, case_id=world.case_a.pk, expected_version=1, purpose="case_work", status="closed", summary=""
-    )
-    case = case_update(
-        actor=world.anna, case_id=case.pk, expected_version=2, purpose="case_work", status="open", summary=""
-    )
-    assert case.closed_on is None
 
 
 def test_a_further_incident_is_recorded_between_participants(world, client_for):
