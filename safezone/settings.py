@@ -270,7 +270,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SafeZone API",
-    "DESCRIPTION": "Read access to cases and persons. Every call is checked by the access policy and audited.",
+    "DESCRIPTION": (
+        "Read access to cases, persons and what hangs on a case (assessments, plan, referrals, closure). "
+        "Every call is checked by the access policy and audited."
+    ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -280,6 +283,10 @@ SPECTACULAR_SETTINGS = {
         "CaseKindEnum": "safezone.cases.models.Case.Kind",
         "IdentifierKindEnum": "safezone.people.models.Identifier.Kind",
         "PersonNameKindEnum": "safezone.people.models.PersonName.Kind",
+        "CaseStatusEnum": "safezone.cases.models.Case.Status",
+        "ReferralStatusEnum": "safezone.cases.models.Referral.Status",
+        "PlanActionStatusEnum": "safezone.cases.models.PlanAction.Status",
+        "ClosureStatusEnum": "safezone.cases.models.Closure.Status",
     },
 }
 

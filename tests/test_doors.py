@@ -54,6 +54,10 @@ DOORS = {
     "audit:user": ("get", "/audit/users/{user}/"),
     "case-list": ("get", "/api/cases/"),
     "case-detail": ("get", "/api/cases/{case}/"),
+    "case-assessments": ("get", "/api/cases/{case}/assessments/"),
+    "case-plan": ("get", "/api/cases/{case}/plan/"),
+    "case-referrals": ("get", "/api/cases/{case}/referrals/"),
+    "case-closures": ("get", "/api/cases/{case}/closures/"),
     "person-list": ("get", "/api/persons/"),
     "person-detail": ("get", "/api/persons/{person}/"),
 }
@@ -89,6 +93,10 @@ RECORD_DOORS = [
     "audit:case",
     "audit:user",
     "case-detail",
+    "case-assessments",
+    "case-plan",
+    "case-referrals",
+    "case-closures",
     "person-detail",
 ]
 # Routes that carry no personal data of the register (sign-in, the user's own notifications, schema).

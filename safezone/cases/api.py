@@ -2,12 +2,15 @@
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from safezone.access.policy import Action, FieldGroup
 from safezone.api.mixins import PURPOSE_PARAMETER, GuardedReadMixin
+from safezone.assessments.api import AssessmentSerializer
 
 from .filters import CaseFilter
-from .models import Case, Incident, Participant
+from .models import Case, Closure, Goal, Incident, Participant, PlanAction, Referral
 from .selectors import case_details, case_for, cases_visible_to
 
 
@@ -68,6 +71,74 @@ class CaseDetailSerializer(CaseSerializer):
         return IncidentSerializer(self.context["details"]["incidents"], many=True).data
 
 
+class _NarrativeMixin:
+    """Free text shows only to roles that see the narrative (the case decision says)."""
+
+    def narrative(self, text: str) -> str | None:
+        decision = self.context.get("decision")
+        return text if decision is not None and decision.shows(FieldGroup.NARRATIVE) else None
+
+
+class GoalSerializer(_NarrativeMixin, serializers.ModelSerializer):
+    text = serializers.SerializerMethodField(help_text="Only for roles that see the narrative; null otherwise")
+
+    class Meta:
+        model = Goal
+        fields = ["id", "text", "achieved_on", "created_at"]
+
+    def get_text(self, goal) -> str | None:
+        return self.narrative(goal.text)
+
+
+class PlanActionSerializer(_NarrativeMixin, serializers.ModelSerializer):
+    agency = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    worker = serializers.CharField(source="worker.username", default=None, read_only=True)
+    text = serializers.SerializerMethodField(help_text="Only for roles that see the narrative; null otherwise")
+
+    class Meta:
+        model = PlanAction
+        fields = ["id", "goal", "text", "agency", "worker", "due_on", "status", "status_note", "closed_on", "version"]
+
+    def get_text(self, action) -> str | None:
+        return self.narrative(action.text)
+
+
+class PlanSerializer(serializers.Serializer):
+    goals = GoalSerializer(many=True)
+    actions = PlanActionSerializer(many=True)
+
+
+class ReferralSerializer(_NarrativeMixin, serializers.ModelSerializer):
+    from_agency = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    to_agency = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    message = serializers.SerializerMethodField(help_text="Only for roles that see the narrative; null otherwise")
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "from_agency",
+            "to_agency",
+            "status",
+            "sent_at",
+            "answered_at",
+            "ended_at",
+            "consent",
+            "legal_ground",
+            "reason",
+            "message",
+        ]
+
+    def get_message(self, referral) -> str | None:
+        return self.narrative(referral.message)
+
+
+class ClosureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Closure
+        fields = ["id", "reason", "status", "requested_at", "decided_at"]
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[PURPOSE_PARAMETER], summary="Cases the caller may see"),
     retrieve=extend_schema(parameters=[PURPOSE_PARAMETER], summary="One case with participants and incidents"),
@@ -100,3 +171,45 @@ class CaseViewSet(GuardedReadMixin, viewsets.ReadOnlyModelViewSet):
         if hasattr(self, "_details"):
             context["details"] = self._details
         return context
+
+    # --- what hangs on one case: read like the case itself (one audited decision on the case) -----
+    def _on_case(self, serializer_class, rows):
+        case = self.get_object()
+        return Response(serializer_class(rows(case), many=True, context={"decision": case.decision}).data)
+
+    @extend_schema(parameters=[PURPOSE_PARAMETER], summary="Assessments of one case, newest first")
+    @action(detail=True, serializer_class=AssessmentSerializer)
+    def assessments(self, request, pk=None):
+        from safezone.assessments.selectors import assessments_of
+
+        return self._on_case(AssessmentSerializer, assessments_of)
+
+    @extend_schema(
+        parameters=[PURPOSE_PARAMETER], summary="The plan of one case: goals and actions", responses=PlanSerializer
+    )
+    @action(detail=True)
+    def plan(self, request, pk=None):
+        from .selectors import plan_of
+
+        case = self.get_object()
+        plan = plan_of(case)
+        actions = [a for _goal, acts in plan["goals"] for a in acts] + plan["loose_actions"]
+        context = {"decision": case.decision}
+        return Response(
+            {
+                "goals": GoalSerializer([g for g, _acts in plan["goals"]], many=True, context=context).data,
+                "actions": PlanActionSerializer(actions, many=True, context=context).data,
+            }
+        )
+
+    @extend_schema(parameters=[PURPOSE_PARAMETER], summary="Referrals of one case to other agencies")
+    @action(detail=True, serializer_class=ReferralSerializer)
+    def referrals(self, request, pk=None):
+        return self._on_case(ReferralSerializer, lambda case: case_details(case)["referrals"])
+
+    @extend_schema(parameters=[PURPOSE_PARAMETER], summary="Requests to close one case and their answers")
+    @action(detail=True, serializer_class=ClosureSerializer)
+    def closures(self, request, pk=None):
+        from .selectors import closures_of
+
+        return self._on_case(ClosureSerializer, closures_of)
