@@ -59,7 +59,7 @@ def timed(fn, samples=SAMPLES):
     return {"p50": round(statistics.median(runs), 1), "p95": round(percentile(runs, 95), 1)}
 
 
-def list_query(parts, exclude=None):
+def list_query(parts, exclude=None, whole=frozenset()):
     """What the list page asks the database: the first 25 cases and the count (capped as the page
     caps it), over the reachable cases given as disjoint parts."""
     paginator = PartsPaginator(
@@ -69,6 +69,7 @@ def list_query(parts, exclude=None):
         ordering=("-opened_on", "-pk"),
         exclude=exclude,
         cap=settings.SAFEZONE_LIST_COUNT_CAP,
+        whole=whole,
     )
     return list(paginator.page(1)), paginator.count
 
@@ -79,7 +80,7 @@ def measure(user, purpose) -> dict:
     def with_policy():
         user.__dict__.pop("_active_memberships", None)  # a new request decides afresh
         reach = case_reach(user, Action.LIST_CASES, purpose)
-        return list_query(reach.parts, reach.exclusion())
+        return list_query(reach.parts, reach.exclusion(), reach.bounded)
 
     def scope_only():
         user.__dict__.pop("_active_memberships", None)

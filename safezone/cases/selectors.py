@@ -75,6 +75,7 @@ def case_list(
         exclude=reach.exclusion(),
         cap=settings.SAFEZONE_LIST_COUNT_CAP,
         loader=lambda keys: _with_headline(Case.objects.filter(pk__in=keys)),
+        whole=reach.bounded,
     )
     page = paginator.get_page(page_number)
     record_list_read(

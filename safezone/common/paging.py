@@ -35,11 +35,16 @@ class PartsPaginator(CappedPaginator):
     each be counted on an index (cases.Case's indexes end in id, so taking out the rows matching
     `exclude`, a few sealed ids, needs no table visit either). The union is ordered by
     `ordering`, all descending or all ascending; with several parts, pages are merged on the
-    ordering keys and then loaded at once by `loader`.
+    ordering keys and then loaded at once by `loader`. The parts whose indexes are in `whole`
+    are short (a list of ids, `exclude` already applied): their ordering keys are read at once,
+    which gives both their count and their share of any page in one query.
     """
 
-    def __init__(self, parts, per_page, *, ordering: tuple[str, ...], exclude=None, cap: int, loader=None):
+    def __init__(
+        self, parts, per_page, *, ordering: tuple[str, ...], exclude=None, cap: int, loader=None, whole=frozenset()
+    ):
         super().__init__([], per_page, cap)
+        self.whole = frozenset(whole)
         # loader(keys) gives the full rows for a page's keys (one query instead of one per part).
         self.loader = loader
         descending = {field.startswith("-") for field in ordering}
@@ -53,8 +58,25 @@ class PartsPaginator(CappedPaginator):
         return part.exclude(self.exclude) if self.exclude is not None else part
 
     @cached_property
+    def _whole_keys(self) -> dict[int, list[tuple]]:
+        """Ordering keys and pk of every row of the short parts, in order."""
+        return {
+            i: list(self.parts[i].order_by(*self.ordering).values_list(*self._fields, "pk")) for i in sorted(self.whole)
+        }
+
+    def _count_part(self, i: int, part) -> int:
+        if i in self.whole:
+            return len(self._whole_keys[i])
+        return min(self._rows(part).order_by()[: self.cap + 1].count(), self.cap + 1)
+
+    def _keys_part(self, i: int, part, top: int) -> list[tuple]:
+        if i in self.whole:
+            return self._whole_keys[i][:top]
+        return list(self._rows(part).order_by(*self.ordering).values_list(*self._fields, "pk")[:top])
+
+    @cached_property
     def count(self) -> int:
-        total = sum(min(self._rows(part).order_by()[: self.cap + 1].count(), self.cap + 1) for part in self.parts)
+        total = sum(self._count_part(i, part) for i, part in enumerate(self.parts))
         return min(total, self.cap + 1)
 
     def page(self, number):
@@ -63,14 +85,14 @@ class PartsPaginator(CappedPaginator):
         top = bottom + self.per_page
         if len(self.parts) == 1 or self.loader is None:
             rows = []
-            for part in self.parts:
+            for part in self.parts:  # (without a loader, short parts are read like the others)
                 rows += list(self._rows(part).order_by(*self.ordering)[:top])
             rows.sort(key=lambda row: tuple(getattr(row, f) for f in self._fields), reverse=self._reverse)
             return self._get_page(rows[bottom:top], number, self)
         # Several parts: merge on the ordering keys alone, then load just the rows of this page.
         keys = []
-        for part in self.parts:
-            keys += list(self._rows(part).order_by(*self.ordering).values_list(*self._fields, "pk")[:top])
+        for i, part in enumerate(self.parts):
+            keys += self._keys_part(i, part, top)
         keys.sort(key=lambda key: key[:-1], reverse=self._reverse)
         wanted = [key[-1] for key in keys[bottom:top]]
         loaded = {row.pk: row for row in self.loader(wanted)}

@@ -42,3 +42,20 @@ def test_the_count_stops_at_the_cap(world):
 def test_mixed_ordering_is_refused(world):
     with pytest.raises(ValueError):
         PartsPaginator([], 10, ordering=("-opened_on", "pk"), cap=10)
+
+
+def test_a_short_part_read_whole_gives_the_same_count_and_pages(world):
+    parts = [
+        Case.objects.filter(owner_agency=world.crisis),
+        Case.objects.filter(pk__any=[world.case_c.pk, world.case_d.pk]),
+    ]
+    p = PartsPaginator(
+        parts,
+        2,
+        ordering=("-opened_on", "-pk"),
+        cap=100,
+        loader=lambda keys: Case.objects.filter(pk__in=keys),
+        whole={1},
+    )
+    assert p.count == 4
+    assert list(p.page(1)) + list(p.page(2)) == newest_first(world.case_a, world.case_b, world.case_c, world.case_d)
