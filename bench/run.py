@@ -85,21 +85,34 @@ def measure_child(args: list[str], env: dict) -> tuple[float, float, subprocess.
         )
 
 
-def bench_access(cases: int, db: str) -> list[dict]:
-    """The case list with and without the access policy, on a demo region of `cases` cases."""
-    with scratch_database(db) as url, tempfile.TemporaryDirectory(prefix="safezone-var.") as var:
-        env = {**os.environ, "DATABASE_URL": url, "SAFEZONE_VAR_DIR": var, "SAFEZONE_DEMO": "1"}
-        for args in (["migrate", "-v", "0"], ["seed_demo", "--cases", str(cases), "--seed", "1", "-v", "0"]):
-            done = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
-            if done.returncode:
-                raise SystemExit(f"{args[0]} failed on {db}: {done.stderr}")
-        if db == "postgresql":  # fresh statistics, as autovacuum would have them on a running system
-            analyze = "from django.db import connection; connection.cursor().execute('ANALYZE')"
-            subprocess.run([PY, "manage.py", "shell", "-v", "0", "-c", analyze], cwd=ROOT, env=env, check=True)
-        probe = subprocess.run([PY, "bench/access_probe.py"], cwd=ROOT, env=env, capture_output=True, text=True)
-        if probe.returncode:
-            raise SystemExit(f"access probe failed on {db}: {probe.stderr}")
-        data = json.loads(probe.stdout.strip().splitlines()[-1])
+def _probe(url: str, var: str) -> dict:
+    """Run the access probe against a seeded database; its JSON result."""
+    env = {**os.environ, "DATABASE_URL": url, "SAFEZONE_VAR_DIR": var, "SAFEZONE_DEMO": "1"}
+    if url.startswith("postgres"):  # fresh statistics, as autovacuum would have them on a running system
+        analyze = "from django.db import connection; connection.cursor().execute('ANALYZE')"
+        subprocess.run([PY, "manage.py", "shell", "-v", "0", "-c", analyze], cwd=ROOT, env=env, check=True)
+    probe = subprocess.run([PY, "bench/access_probe.py"], cwd=ROOT, env=env, capture_output=True, text=True)
+    if probe.returncode:
+        raise SystemExit(f"access probe failed: {probe.stderr}")
+    return json.loads(probe.stdout.strip().splitlines()[-1])
+
+
+def bench_access(cases: int, db: str, url: str | None = None) -> list[dict]:
+    """The case list with and without the access policy, on a demo region of `cases` cases (seeded
+    here, or already seeded at `url` with `seed_demo --cases N --seed 1`)."""
+    if url:
+        # The keys that seeded it (encrypted fields) live in its SAFEZONE_VAR_DIR.
+        data = _probe(url, os.environ.get("SAFEZONE_VAR_DIR", str(ROOT / "var")))
+        if data["cases"] != cases:
+            raise SystemExit(f"the database at --database-url holds {data['cases']} cases, not {cases}")
+    else:
+        with scratch_database(db) as url, tempfile.TemporaryDirectory(prefix="safezone-var.") as var:
+            env = {**os.environ, "DATABASE_URL": url, "SAFEZONE_VAR_DIR": var, "SAFEZONE_DEMO": "1"}
+            for args in (["migrate", "-v", "0"], ["seed_demo", "--cases", str(cases), "--seed", "1", "-v", "0"]):
+                done = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+                if done.returncode:
+                    raise SystemExit(f"{args[0]} failed on {db}: {done.stderr}")
+            data = _probe(url, var)
     rows = []
     for u in data["users"]:
         with_p, scope, none = u["with_policy"], u["scope_only"], u["no_filter"]
@@ -217,6 +230,12 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--write", action="store_true", help="update the table in BENCHMARKS.md")
+    parser.add_argument(
+        "--database-url",
+        help="access benchmark only: probe this database, already seeded with seed_demo --cases N --seed 1 "
+        "(seeding a million cases takes about 25 minutes) with the keys in SAFEZONE_VAR_DIR, "
+        "instead of seeding a new one",
+    )
     args = parser.parse_args()
 
     print(f"SafeZone benchmarks on {machine()}")
@@ -229,7 +248,7 @@ def main() -> None:
             rows.append(row)
         if args.benchmark in ("all", "access"):
             print(f"... case list with and without the access policy, {args.cases} cases on {db}", flush=True)
-            for row in bench_access(args.cases, db):
+            for row in bench_access(args.cases, db, args.database_url):
                 print_access_row(row)
                 access_rows.append(row)
             print(f"    reproduce: .venv/bin/python bench/run.py access --cases {args.cases} --db {db}")
