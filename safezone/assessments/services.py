@@ -134,3 +134,14 @@ def assessments_forget(case_ids) -> int:
     history_purge(Assessment, rows.values_list("pk", flat=True))
     deleted, _per_model = rows.delete()
     return deleted
+
+
+def assessments_bulk_create(*, assessments: list[Assessment]) -> list[Assessment]:
+    """Write assessments in bulk with history rows (the demo region); each is scored here with its
+    own instrument version, so a stored score is never one the instrument would not give."""
+    from safezone.common.bulk import insert_with_history
+
+    for a in assessments:
+        result = score(instrument(a.instrument_code, a.instrument_version), a.answers)
+        a.score, a.band, a.triggers, a.not_known = result.score, result.band, list(result.triggers), result.not_known
+    return insert_with_history(Assessment, assessments)

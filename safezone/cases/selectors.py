@@ -242,6 +242,15 @@ def recent_cases_owned_by(agency_id: int, *, limit: int) -> list[Case]:
     )
 
 
+def recent_cases_of_worker(user_id: int, *, limit: int) -> list[Case]:
+    """A worker's most recently opened cases with their participants (the demo's case work)."""
+    return list(
+        Case.objects.filter(owner_worker_id=user_id)
+        .prefetch_related("participants")
+        .order_by("-opened_on", "-pk")[:limit]
+    )
+
+
 def takes_part(case: Case, person) -> bool:
     """Whether a person takes part in a case (in any role)."""
     return Participant.objects.filter(case=case, person=person).exists()

@@ -674,6 +674,16 @@ def referrals_bulk_create(*, referrals: list[Referral]) -> list[Referral]:
     return insert_with_history(Referral, referrals)
 
 
+def casework_bulk_create(*, goals=(), actions=(), closures=()) -> None:
+    """Write plans (goals, then their actions) and closure requests in bulk with history rows (the
+    demo region); their dates are kept."""
+    insert_with_history(Goal, list(goals))
+    for action in actions:
+        action.goal_id = action.goal.pk if action.goal is not None else None
+    insert_with_history(PlanAction, list(actions))
+    insert_with_history(Closure, list(closures))
+
+
 # --- safety first --------------------------------------------------------------------------------
 @dataclass
 class SafetyAnswers:

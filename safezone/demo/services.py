@@ -23,6 +23,7 @@ from safezone.people.models import Contact, Household, Identifier, Person, Perso
 from safezone.people.services import PersonBatch, persons_bulk_create
 
 from . import region
+from .casework import demo_casework
 from .generator import Chunk, DemoGenerator
 from .names import FEMALE_FIRST, MALE_FIRST, patronymic, surname_pair
 
@@ -310,5 +311,7 @@ def demo_seed(*, cases: int, seed: int, today: dt.date, chunk_size: int = 2000, 
         if progress:
             progress(len(chunk.cases))
     _emergencies(users)
+    with transaction.atomic():
+        demo_casework(users, today, seed)
     audit_record(actor=None, action="demo.seeded", extra={"cases": cases, "seed": seed, "today": today.isoformat()})
     return SeedResult(agencies=len(region.AGENCIES), users=len(users), cases=cases, persons=persons)
