@@ -195,7 +195,43 @@ def referral_inbox(user, *, params, page_number=None, request=None):
         request=request,
         extra={"status": status},
     )
-    return {"page": page, "status": status, "agencies": agencies}
+    return {"page": page, "status": status, "agencies": agencies, "counts": open_referral_counts(agencies)}
+
+
+@dataclass(frozen=True)
+class ReferralCounts:
+    """Open referrals of one agency: received and sent, waiting for an answer or accepted and running."""
+
+    agency: object
+    received_pending: int
+    received_accepted: int
+    sent_pending: int
+    sent_accepted: int
+
+
+def open_referral_counts(agencies) -> list[ReferralCounts]:
+    """How many referrals each of these agencies has open (figures only: no case, no person)."""
+    from django.db.models import Count, Q
+
+    open_states = [Referral.Status.PENDING, Referral.Status.ACCEPTED]
+    ids = [a.pk for a in agencies]
+    received = dict.fromkeys(ids)
+    sent = dict.fromkeys(ids)
+    for field, store in (("to_agency", received), ("from_agency", sent)):
+        rows = (
+            Referral.objects.filter(**{f"{field}__in": ids}, status__in=open_states)
+            .values(field)
+            .annotate(
+                pending=Count("pk", filter=Q(status=Referral.Status.PENDING)),
+                accepted=Count("pk", filter=Q(status=Referral.Status.ACCEPTED)),
+            )
+        )
+        for row in rows:
+            store[row[field]] = (row["pending"], row["accepted"])
+    return [
+        ReferralCounts(a, *(received[a.pk] or (0, 0)), *(sent[a.pk] or (0, 0)))
+        for a in sorted(agencies, key=lambda a: str(a))
+    ]
 
 
 def referral_by_id(pk) -> Referral:

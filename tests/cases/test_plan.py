@@ -111,3 +111,30 @@ def test_the_plan_is_shown_and_changed_from_the_case_page(world, client_for):
     assert PlanAction.objects.get(pk=action.pk).status == "done"
     body = client.get(f"/cases/{world.case_a.pk}/").content.decode()
     assert "Безопасное жильё" in body and "Найти место в приюте" in body
+
+
+def test_open_referrals_are_counted_per_agency(world, client_for):
+    from safezone.cases.models import Referral
+    from safezone.cases.selectors import open_referral_counts
+
+    def refer(to, status):
+        Referral.objects.create(
+            case=world.case_a,
+            from_agency=world.crisis,
+            from_user=world.anna,
+            to_agency=to,
+            message="x",
+            legal_ground="vital_interests",
+            status=status,
+        )
+
+    refer(world.police, "pending")
+    refer(world.police, "accepted")
+    refer(world.police, "declined")
+    refer(world.kdn, "pending")
+    counts = {c.agency.code: c for c in open_referral_counts([world.crisis, world.police])}
+    assert (counts["police"].received_pending, counts["police"].received_accepted) == (1, 1)
+    assert (counts["crisis"].sent_pending, counts["crisis"].sent_accepted) == (2, 1)
+    assert counts["crisis"].received_pending == 0
+    page = client_for(world.petr).get("/cases/referrals/").content.decode()
+    assert "Полиция Вологды" in page
