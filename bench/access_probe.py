@@ -59,7 +59,7 @@ def timed(fn, samples=SAMPLES):
     return {"p50": round(statistics.median(runs), 1), "p95": round(percentile(runs, 95), 1)}
 
 
-def list_query(parts, exclude=None, whole=frozenset()):
+def list_query(parts, exclude=None, whole=frozenset(), excluded_ids=None):
     """What the list page asks the database: the first 25 cases and the count (capped as the page
     caps it), over the reachable cases given as disjoint parts."""
     paginator = PartsPaginator(
@@ -70,6 +70,7 @@ def list_query(parts, exclude=None, whole=frozenset()):
         exclude=exclude,
         cap=settings.SAFEZONE_LIST_COUNT_CAP,
         whole=whole,
+        excluded_ids=excluded_ids,
     )
     return list(paginator.page(1)), paginator.count
 
@@ -80,7 +81,8 @@ def measure(user, purpose) -> dict:
     def with_policy():
         user.__dict__.pop("_active_memberships", None)  # a new request decides afresh
         reach = case_reach(user, Action.LIST_CASES, purpose)
-        return list_query(reach.parts, reach.exclusion(), reach.bounded)
+        sealed = reach.sealed if isinstance(reach.sealed, list) else None
+        return list_query(reach.parts, reach.exclusion(), reach.bounded, sealed)
 
     def scope_only():
         user.__dict__.pop("_active_memberships", None)

@@ -76,6 +76,7 @@ def case_list(
         cap=settings.SAFEZONE_LIST_COUNT_CAP,
         loader=lambda keys: _with_headline(Case.objects.filter(pk__in=keys)),
         whole=reach.bounded,
+        excluded_ids=reach.sealed if isinstance(reach.sealed, list) else None,
     )
     page = paginator.get_page(page_number)
     record_list_read(

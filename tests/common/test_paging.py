@@ -59,3 +59,14 @@ def test_a_short_part_read_whole_gives_the_same_count_and_pages(world):
     )
     assert p.count == 4
     assert list(p.page(1)) + list(p.page(2)) == newest_first(world.case_a, world.case_b, world.case_c, world.case_d)
+
+
+@pytest.mark.parametrize("cap", [1, 2, 100])
+def test_excluded_ids_are_counted_by_subtraction_up_to_the_cap(world, cap):
+    sealed = [world.case_b.pk]
+    by_filter = paginator(world, per_page=10, cap=cap, exclude=Q(pk__in=sealed))
+    by_subtraction = PartsPaginator(
+        by_filter.parts, 10, ordering=("-opened_on", "-pk"), exclude=Q(pk__in=sealed), cap=cap, excluded_ids=sealed
+    )
+    assert by_subtraction.count == by_filter.count == min(3, cap + 1)
+    assert world.case_b not in list(by_subtraction.page(1))
