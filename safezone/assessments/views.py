@@ -19,6 +19,20 @@ from .selectors import assessment_for
 from .services import assessment_record
 
 
+def _known_safety(case) -> dict:
+    """What the last safety questions recorded, to start from (whether it is safe to talk is asked
+    anew every time); nothing for a role that does not see safe-contact instructions."""
+    from safezone.access.policy import FieldGroup
+    from safezone.cases.selectors import latest_safety_check
+
+    latest = latest_safety_check(case)
+    decision = getattr(case, "decision", None)
+    if latest is None or decision is None or not decision.shows(FieldGroup.SAFE_CONTACT):
+        return {}
+    kept = ("safe_phone", "safe_address", "code_word", "messages_ok", "knows_about_referrals", "agrees_to_referrals")
+    return {"person": latest.person_id, **{name: getattr(latest, name) for name in kept}}
+
+
 @login_required
 @refused_as_404
 def assessment_new(request, case_pk: int):
@@ -33,7 +47,9 @@ def assessment_new(request, case_pk: int):
     if chosen.code not in {i.code for i in instruments_for(case.kind)}:
         raise Http404()
     participants = case_details(case)["participants"]
-    form = AssessmentForm(request.POST or None, instrument=chosen, participants=participants)
+    form = AssessmentForm(
+        request.POST or None, instrument=chosen, participants=participants, initial=_known_safety(case)
+    )
     if request.method == "POST" and form.is_valid():
         person = form.cleaned_data["person"]
         try:

@@ -575,16 +575,19 @@ def _closure_context(user, case) -> dict:
         "reopenings": reopenings_of(case),
         "pending_closure": pending,
         "closure_form": (
-            ClosureRequestForm(initial={"version": case.version}) if may_close and not closed and not pending else None
+            # Own ids: the seal form on the same page also has a "reason".
+            ClosureRequestForm(initial={"version": case.version}, auto_id="closure_%s")
+            if may_close and not closed and not pending
+            else None
         ),
         "decision_form": (
-            ClosureDecisionForm()
+            ClosureDecisionForm(auto_id="decision_%s")
             if pending and pending.requested_by_id != user.pk and user.has_perm(Action.APPROVE_CLOSURE, case)
             else None
         ),
         "may_withdraw_closure": bool(pending and pending.requested_by_id == user.pk),
         "reopen_form": (
-            ReopenForm(initial={"version": case.version})
+            ReopenForm(initial={"version": case.version}, auto_id="reopen_%s")
             if may_close and closed and case.anonymised_at is None
             else None
         ),

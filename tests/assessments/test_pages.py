@@ -72,3 +72,18 @@ def test_intake_asks_the_safety_questions_first_and_keeps_the_answers(world, cli
     client_for(world.anna).post("/cases/intake/", intake_post(world, safe_to_talk="no", code_word="ромашка"))
     check = SafetyCheck.objects.get()
     assert (check.safe_to_talk, check.code_word) == ("no", "ромашка")
+
+
+def test_a_new_assessment_starts_from_the_safety_answers_already_known(world, client_for):
+    from safezone.cases.services import SafetyAnswers, safety_check_record
+
+    safety_check_record(
+        actor=world.anna,
+        case=world.case_a,
+        person=world.maria,
+        answers=SafetyAnswers(safe_to_talk="yes", safe_phone="+7 900 000-00-01", code_word="ромашка"),
+        purpose="case_work",
+    )
+    page = client_for(world.anna).get(f"/assessments/cases/{world.case_a.pk}/new/?instrument=dv_risk")
+    body = page.content.decode()
+    assert "ромашка" in body and "+7 900 000-00-01" in body
