@@ -287,6 +287,7 @@ SPECTACULAR_SETTINGS = {
         "ReferralStatusEnum": "safezone.cases.models.Referral.Status",
         "PlanActionStatusEnum": "safezone.cases.models.PlanAction.Status",
         "ClosureStatusEnum": "safezone.cases.models.Closure.Status",
+        "ServiceKindEnum": "safezone.cases.models.ServiceDelivery.Kind",
     },
 }
 
@@ -313,6 +314,8 @@ SAFEZONE_RETENTION = {
         if item.strip()
     )
 }
+# Council of Europe standard: one family place in a shelter per 10,000 inhabitants.
+SAFEZONE_SHELTER_PLACES_PER_10000 = float(os.environ.get("SAFEZONE_SHELTER_PLACES_PER_10000", "1"))
 # Member agencies of a meeting reach its agenda's cases until this many days after the meeting.
 SAFEZONE_MEETING_REACH_DAYS = int(os.environ.get("SAFEZONE_MEETING_REACH_DAYS", "90"))
 

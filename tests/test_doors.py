@@ -34,6 +34,9 @@ DOORS = {
     "cases:closure_decide": ("post", "/cases/{case}/closure/{closure}/decide/"),
     "cases:closure_withdraw": ("post", "/cases/{case}/closure/{closure}/withdraw/"),
     "cases:reopen": ("post", "/cases/{case}/reopen/"),
+    "cases:service_new": ("post", "/cases/{case}/services/"),
+    "cases:service_end": ("post", "/cases/{case}/services/{service}/end/"),
+    "cases:capacity": ("get", "/cases/capacity/"),
     "cases:referrals": ("get", "/cases/referrals/"),
     "cases:referral_step": ("post", "/cases/referrals/{referral}/accept/"),
     "cases:intake": ("get", "/cases/intake/"),
@@ -58,6 +61,7 @@ DOORS = {
     "case-plan": ("get", "/api/cases/{case}/plan/"),
     "case-referrals": ("get", "/api/cases/{case}/referrals/"),
     "case-closures": ("get", "/api/cases/{case}/closures/"),
+    "case-services": ("get", "/api/cases/{case}/services/"),
     "person-list": ("get", "/api/persons/"),
     "person-detail": ("get", "/api/persons/{person}/"),
 }
@@ -67,6 +71,8 @@ RECORD_DOORS = [
     "cases:closure_decide",
     "cases:closure_withdraw",
     "cases:reopen",
+    "cases:service_new",
+    "cases:service_end",
     "cases:goal_new",
     "cases:action_new",
     "cases:action_status",
@@ -97,6 +103,7 @@ RECORD_DOORS = [
     "case-plan",
     "case-referrals",
     "case-closures",
+    "case-services",
     "person-detail",
 ]
 # Routes that carry no personal data of the register (sign-in, the user's own notifications, schema).
@@ -159,6 +166,15 @@ def doors(world):
     from safezone.cases.models import Closure
 
     closure = Closure.objects.create(case=world.case_a, reason="safe", requested_by=world.anna)
+    from safezone.cases.models import ServiceDelivery
+
+    service = ServiceDelivery.objects.create(
+        case=world.case_a,
+        kind="counselling",
+        agency=world.crisis,
+        started_on=world.case_a.opened_on,
+        created_by=world.anna,
+    )
     glass = BreakGlass.objects.create(
         user=world.sveta,
         case=world.case_c,
@@ -176,6 +192,7 @@ def doors(world):
         "assessment": assessment.pk,
         "action": action.pk,
         "closure": closure.pk,
+        "service": service.pk,
         "user": world.anna.pk,
     }
 

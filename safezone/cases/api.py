@@ -10,7 +10,7 @@ from safezone.api.mixins import PURPOSE_PARAMETER, GuardedReadMixin
 from safezone.assessments.api import AssessmentSerializer
 
 from .filters import CaseFilter
-from .models import Case, Closure, Goal, Incident, Participant, PlanAction, Referral
+from .models import Case, Closure, Goal, Incident, Participant, PlanAction, Referral, ServiceDelivery
 from .selectors import case_details, case_for, cases_visible_to
 
 
@@ -133,6 +133,20 @@ class ReferralSerializer(_NarrativeMixin, serializers.ModelSerializer):
         return self.narrative(referral.message)
 
 
+class ServiceSerializer(_NarrativeMixin, serializers.ModelSerializer):
+    agency = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    facility = serializers.CharField(source="facility.name", default=None, read_only=True)
+    person_id = serializers.IntegerField(source="person.pk", default=None, read_only=True)
+    outcome_note = serializers.SerializerMethodField(help_text="Only for roles that see the narrative; null otherwise")
+
+    class Meta:
+        model = ServiceDelivery
+        fields = ["id", "kind", "agency", "facility", "person_id", "started_on", "ended_on", "outcome", "outcome_note"]
+
+    def get_outcome_note(self, service) -> str | None:
+        return self.narrative(service.outcome_note)
+
+
 class ClosureSerializer(serializers.ModelSerializer):
     class Meta:
         model = Closure
@@ -213,3 +227,10 @@ class CaseViewSet(GuardedReadMixin, viewsets.ReadOnlyModelViewSet):
         from .selectors import closures_of
 
         return self._on_case(ClosureSerializer, closures_of)
+
+    @extend_schema(parameters=[PURPOSE_PARAMETER], summary="Services delivered in one case")
+    @action(detail=True, serializer_class=ServiceSerializer)
+    def services(self, request, pk=None):
+        from .selectors import services_of
+
+        return self._on_case(ServiceSerializer, services_of)

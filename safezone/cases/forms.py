@@ -13,7 +13,7 @@ from safezone.people.dates import PartialDate
 from safezone.people.models import Sex
 from safezone.people.validators import normalize_snils
 
-from .models import Case, Closure, Incident, Participant, PlanAction, SafetyCheck, ViolenceForm
+from .models import Case, Closure, Incident, Participant, PlanAction, SafetyCheck, ServiceDelivery, ViolenceForm
 from .services import IncidentData, Intake, NewPerson, SafetyAnswers
 
 
@@ -434,4 +434,45 @@ class ActionStatusForm(forms.Form):
 
     status = forms.ChoiceField(label=_("Status"), choices=PlanAction.Status.choices)
     note = forms.CharField(label=_("Why (if not done)"), required=False, max_length=500)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ServiceForm(forms.Form):
+    """A service one of the user's agencies gives in the case; a place in a shelter or programme too."""
+
+    kind = forms.ChoiceField(label=_("Service"), choices=ServiceDelivery.Kind.choices)
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=agencies_with_ids([]), empty_label=None)
+    facility = forms.ModelChoiceField(
+        label=_("Shelter or programme"),
+        queryset=None,
+        required=False,
+        help_text=_("For a shelter stay, day care or a group programme."),
+    )
+    person = forms.TypedChoiceField(label=_("For whom"), required=False, coerce=int, empty_value=None)
+    started_on = forms.DateField(label=_("From"), widget=DateInput())
+    ended_on = forms.DateField(label=_("Until (day of leaving)"), widget=DateInput(), required=False)
+
+    def __init__(self, *args, participants, agencies, **kwargs):
+        from safezone.directory.selectors import facilities_of
+
+        super().__init__(*args, **kwargs)
+        self._people = {p.person_id: p.person for p in participants}
+        self.fields["person"].choices = [("", "—")] + [
+            (p.person_id, f"{p.person} ({p.get_role_display()})") for p in participants
+        ]
+        self.fields["agency"].queryset = agencies_with_ids([a.pk for a in agencies])
+        self.fields["facility"].queryset = facilities_of([a.pk for a in agencies])
+        self.fields["started_on"].initial = timezone.localdate()
+
+    def clean_person(self):
+        pk = self.cleaned_data.get("person")
+        return self._people.get(pk) if pk else None
+
+
+class ServiceEndForm(forms.Form):
+    """When and how a service ended, with the version the page showed."""
+
+    ended_on = forms.DateField(label=_("Ended on"), widget=DateInput())
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=ServiceDelivery.Outcome.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000)
     version = forms.IntegerField(widget=forms.HiddenInput)

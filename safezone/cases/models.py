@@ -465,3 +465,118 @@ class Reopening(models.Model):
 
     def __str__(self) -> str:
         return f"reopening #{self.pk} of case #{self.case_id}"
+
+
+class ServiceDelivery(models.Model):
+    """One service an agency gives a person in a case: counselling, legal aid, medical care, a stay in
+    a shelter, day care or a place in a group programme, from its start to its end and outcome."""
+
+    class Kind(models.TextChoices):
+        COUNSELLING = "counselling", _("counselling")
+        LEGAL_AID = "legal_aid", _("legal aid")
+        MEDICAL = "medical", _("medical care")
+        SHELTER_STAY = "shelter_stay", _("shelter stay")
+        DAY_CARE = "day_care", _("day care")
+        GROUP_PROGRAMME = "group_programme", _("group programme")
+
+    class Outcome(models.TextChoices):
+        COMPLETED = "completed", _("completed")
+        STOPPED_EARLY = "stopped_early", _("stopped early")
+        DECLINED = "declined", _("declined by the person")
+        REFERRED_ON = "referred_on", _("referred on to another service")
+
+    # Which kind of facility a kind of service takes its place in (none: no places to count).
+    FACILITY_KIND = {"shelter_stay": "shelter", "day_care": "day_care", "group_programme": "programme"}
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="services")
+    person = models.ForeignKey(
+        "people.Person", verbose_name=_("person"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("service"), max_length=16, choices=Kind.choices)
+    agency = models.ForeignKey(
+        "directory.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="services_delivered"
+    )
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("worker"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    facility = models.ForeignKey(
+        "directory.Facility",
+        verbose_name=_("shelter or programme"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deliveries",
+    )
+    started_on = models.DateField(_("from"))
+    # The day of leaving: a stay occupies its place from started_on up to the day before ended_on.
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    outcome_note = EncryptedTextField(_("note on the outcome"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("service delivered")
+        verbose_name_plural = _("services delivered")
+        ordering = ["-started_on", "-pk"]
+        indexes = [models.Index(fields=["facility", "started_on"]), models.Index(fields=["case", "started_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("started_on")),
+                name="service_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} in case #{self.case_id}"
+
+
+class ProgrammeSession(models.Model):
+    """One meeting of a group programme (e.g. a session of a programme for perpetrators)."""
+
+    facility = models.ForeignKey(
+        "directory.Facility", verbose_name=_("programme"), on_delete=models.PROTECT, related_name="sessions"
+    )
+    held_on = models.DateField(_("date"))
+    topic = models.CharField(_("topic"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("programme session")
+        verbose_name_plural = _("programme sessions")
+        ordering = ["-held_on", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["facility", "held_on"], name="one_session_a_day")]
+
+    def __str__(self) -> str:
+        return f"session of facility #{self.facility_id} on {self.held_on}"
+
+
+class Attendance(models.Model):
+    """Whether one participant of a group programme came to one session."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("present")
+        EXCUSED = "excused", _("absent with a reason")
+        ABSENT = "absent", _("absent")
+
+    session = models.ForeignKey(ProgrammeSession, on_delete=models.CASCADE, related_name="attendance")
+    delivery = models.ForeignKey(ServiceDelivery, on_delete=models.CASCADE, related_name="attendance")
+    status = models.CharField(_("attendance"), max_length=16, choices=Status.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [models.UniqueConstraint(fields=["session", "delivery"], name="attendance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.status} at session #{self.session_id}"

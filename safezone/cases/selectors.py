@@ -1,5 +1,6 @@
 """Reads of cases. Every one goes through the access policy (DESIGN.md rule 1)."""
 
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from .models import (
     Referral,
     Reopening,
     SafetyCheck,
+    ServiceDelivery,
     ViolenceForm,
 )
 
@@ -377,3 +379,82 @@ def retention_due(today, schedule: dict) -> dict[str, list[int]]:
             rows = rows.filter(anonymised_at__isnull=True)
         due[rule["action"]] += list(rows.order_by("pk").values_list("pk", flat=True))
     return due
+
+
+# --- services delivered and places -----------------------------------------------------------------
+def services_of(case: Case) -> list[ServiceDelivery]:
+    """The services given in a case already authorised for the user, newest first, with attendance counts."""
+    from django.db.models import Count, Q
+
+    return list(
+        case.services.select_related("agency", "facility", "person", "worker").annotate(
+            sessions_present=Count("attendance", filter=Q(attendance__status="present")),
+            sessions_missed=Count("attendance", filter=~Q(attendance__status="present")),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    """Places of one facility on one day: how many, how many taken, how many free (figures only)."""
+
+    facility: object
+    places: int
+    occupied: int
+
+    @property
+    def free(self) -> int:
+        return max(self.places - self.occupied, 0)
+
+
+def occupancy_on(day, *, district=None, kind: str = "") -> list[Occupancy]:
+    """Places taken in each active facility on `day` (a stay takes its place up to the day before it ends)."""
+    from django.db.models import Count, Q
+
+    from safezone.directory.models import Facility
+
+    facilities = Facility.objects.filter(is_active=True).select_related("agency", "district")
+    if district is not None:
+        facilities = facilities.filter(district=district)
+    if kind:
+        facilities = facilities.filter(kind=kind)
+    taken = Q(deliveries__started_on__lte=day) & (
+        Q(deliveries__ended_on__isnull=True) | Q(deliveries__ended_on__gt=day)
+    )
+    rows = facilities.annotate(occupied=Count("deliveries", filter=taken)).order_by("district__name_ru", "name_ru")
+    return [Occupancy(f, f.places, f.occupied) for f in rows]
+
+
+@dataclass(frozen=True)
+class DistrictPlaces:
+    """Shelter places of one district against its population and the standard of one per 10,000."""
+
+    district: object
+    population: int | None
+    places: int
+    standard: float
+
+    @property
+    def per_10000(self) -> float | None:
+        return round(self.places / self.population * 10000, 2) if self.population else None
+
+    @property
+    def needed(self) -> int | None:
+        """Places the standard asks for (rounded up)."""
+        return math.ceil(self.population * self.standard / 10_000) if self.population else None
+
+    @property
+    def meets_standard(self) -> bool:
+        return self.needed is not None and self.places >= self.needed
+
+
+def shelter_places_by_district() -> list[DistrictPlaces]:
+    """Every district with its active shelter places per 10,000 inhabitants (districts with none too)."""
+    from django.db.models import Q, Sum
+
+    from safezone.directory.selectors import districts
+
+    standard = getattr(settings, "SAFEZONE_SHELTER_PLACES_PER_10000", 1.0)
+    active = Q(facilities__is_active=True, facilities__kind="shelter")
+    rows = districts().annotate(shelter_places=Sum("facilities__places", filter=active))
+    return [DistrictPlaces(d, d.population, d.shelter_places or 0, standard) for d in rows]

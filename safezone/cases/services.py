@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +23,7 @@ from safezone.people.models import Person
 from safezone.people.services import person_create
 
 from .models import (
+    Attendance,
     Case,
     Closure,
     Goal,
@@ -30,9 +31,11 @@ from .models import (
     IncidentForm,
     Participant,
     PlanAction,
+    ProgrammeSession,
     Referral,
     Reopening,
     SafetyCheck,
+    ServiceDelivery,
 )
 
 
@@ -850,6 +853,7 @@ def _case_rows(case_ids):
         m.PlanAction: m.PlanAction.objects.filter(case_id__in=case_ids),
         m.Closure: m.Closure.objects.filter(case_id__in=case_ids),
         m.Reopening: m.Reopening.objects.filter(case_id__in=case_ids),
+        m.ServiceDelivery: m.ServiceDelivery.objects.filter(case_id__in=case_ids),
     }
 
 
@@ -877,6 +881,7 @@ def cases_anonymise(case_ids: list[int]) -> list[int]:
     rows[PlanAction].update(text="", status_note="")
     rows[Closure].update(note="", decision_note="")
     rows[Reopening].update(reason="")
+    rows[ServiceDelivery].update(person=None, outcome_note="")
     assessments_forget(case_ids)
     consents_forget(case_ids)
     Case.objects.filter(pk__in=case_ids).update(summary="", safe_contact="", anonymised_at=timezone.now())
@@ -947,3 +952,182 @@ def retention_apply(*, today, schedule: dict, dry_run: bool, batch: int = 500, p
             if progress:
                 progress(len(chunk))
     return report
+
+
+# --- services delivered --------------------------------------------------------------------------
+class ServiceChangedMeanwhile(ChangedMeanwhile):
+    """Someone else changed the service since the page was opened."""
+
+    message = _(
+        "Someone else changed this service while you were working on it. Reload the page and apply your change again."
+    )
+
+
+def _peak_occupancy(stays, start, end) -> int:
+    """The most places these stays fill on one day between start and end (end None: open-ended).
+    A stay fills its place from its first day up to the day before it ends."""
+    events = []
+    for s in stays:
+        first = max(s.started_on, start)
+        last = s.ended_on if end is None or (s.ended_on is not None and s.ended_on < end) else end
+        if last is not None and last <= first:
+            continue
+        events.append((first, 1))
+        if last is not None:
+            events.append((last, -1))
+    peak = current = 0
+    for _day, step in sorted(events):  # on the same day a leaving (-1) frees the place first
+        current += step
+        peak = max(peak, current)
+    return peak
+
+
+def _check_places(facility, *, start, end, excluding=None) -> None:
+    """Refuse a place that would overbook the facility on any day of [start, end). Call inside the
+    transaction that holds the facility's row lock, so that two workers cannot both take the last place."""
+    stays = ServiceDelivery.objects.filter(facility=facility).filter(
+        models.Q(ended_on__isnull=True) | models.Q(ended_on__gt=start)
+    )
+    if end is not None:
+        stays = stays.filter(started_on__lt=end)
+    if excluding is not None:
+        stays = stays.exclude(pk=excluding)
+    peak = _peak_occupancy(list(stays), start, end)
+    if peak >= facility.places:
+        raise ValidationError(
+            {
+                "facility": _("%(name)s is full on some of these days: %(places)d places, all taken.")
+                % {"name": facility.name, "places": facility.places}
+            }
+        )
+
+
+def _service_dates(started_on, ended_on) -> None:
+    if ended_on is not None and ended_on < started_on:
+        raise ValidationError({"ended_on": _("The service cannot end before it starts.")})
+
+
+def service_record(
+    *,
+    actor,
+    case: Case,
+    kind: str,
+    agency,
+    started_on,
+    purpose: str,
+    person=None,
+    facility=None,
+    ended_on=None,
+    request=None,
+) -> ServiceDelivery:
+    """Record a service an agency of the user gives in a case; a stay or place in a facility is
+    refused when it would overbook it."""
+    from safezone.directory.models import Facility
+
+    authorize(user=actor, action=Action.RECORD_SERVICE, purpose=purpose, obj=case, request=request)
+    authorize_for_agency(user=actor, action=Action.RECORD_SERVICE, purpose=purpose, agency=agency, request=request)
+    errors = {}
+    if kind not in ServiceDelivery.Kind.values:
+        errors["kind"] = _("Choose a service from the list.")
+    needed = ServiceDelivery.FACILITY_KIND.get(kind)
+    if needed and facility is None:
+        errors["facility"] = _("Choose the shelter or programme that gives the place.")
+    if facility is not None and (facility.kind != needed or facility.agency_id != agency.pk or not facility.is_active):
+        errors["facility"] = _("Choose an active place of this kind run by this agency.")
+    if person is not None and not Participant.objects.filter(case=case, person=person).exists():
+        errors["person"] = _("Choose a person who takes part in the case.")
+    if errors:
+        raise ValidationError(errors)
+    _service_dates(started_on, ended_on)
+    with transaction.atomic():
+        if facility is not None:
+            facility = Facility.objects.select_for_update().get(pk=facility.pk)
+            _check_places(facility, start=started_on, end=ended_on)
+        service = ServiceDelivery(
+            case=case,
+            person=person,
+            kind=kind,
+            agency=agency,
+            worker=actor,
+            facility=facility,
+            started_on=started_on,
+            ended_on=ended_on,
+            created_by=actor,
+        )
+        service._history_user = actor
+        service.save()
+    audit_record(
+        actor=actor,
+        action="service.recorded",
+        request=request,
+        purpose=purpose,
+        object_type="case",
+        object_id=case.pk,
+        extra={"service": service.pk, "kind": kind},
+    )
+    return service
+
+
+def service_end(
+    *, actor, service_id: int, expected_version: int, ended_on, outcome: str, note: str = "", purpose: str, request=None
+) -> ServiceDelivery:
+    """Record when and how a service ended, unless someone changed it since `expected_version`."""
+    current = ServiceDelivery.objects.select_related("case").get(pk=service_id)
+    authorize(
+        user=actor,
+        action=Action.RECORD_SERVICE,
+        purpose=purpose,
+        obj=current.case,
+        request=request,
+        extra={"service": service_id},
+    )
+    if outcome not in ServiceDelivery.Outcome.values:
+        raise ValidationError({"outcome": _("Choose the outcome from the list.")})
+    _service_dates(current.started_on, ended_on)
+    with transaction.atomic():
+        service = ServiceDelivery.objects.select_for_update().get(pk=service_id)
+        if service.version != expected_version:
+            raise ServiceChangedMeanwhile.of(service, expected_version)
+        service.ended_on, service.outcome, service.outcome_note = ended_on, outcome, note.strip()
+        service.version += 1
+        service._history_user = actor
+        service.save()
+    audit_record(
+        actor=actor,
+        action="service.ended",
+        request=request,
+        purpose=purpose,
+        object_type="case",
+        object_id=service.case_id,
+        extra={"service": service.pk, "outcome": outcome},
+    )
+    return service
+
+
+def attendance_record(*, actor, session, service: ServiceDelivery, status: str, purpose: str, request=None):
+    """Mark whether a participant of a group programme came to one of its sessions (again: replaces)."""
+    authorize(user=actor, action=Action.RECORD_SERVICE, purpose=purpose, obj=service.case, request=request)
+    if service.facility_id != session.facility_id:
+        raise ValidationError({"session": _("This session belongs to another programme.")})
+    if status not in Attendance.Status.values:
+        raise ValidationError({"status": _("Choose from the list.")})
+    row, _created = Attendance.objects.update_or_create(session=session, delivery=service, defaults={"status": status})
+    audit_record(
+        actor=actor,
+        action="service.attendance",
+        request=request,
+        purpose=purpose,
+        object_type="case",
+        object_id=service.case_id,
+        extra={"service": service.pk, "session": session.pk, "status": status},
+    )
+    return row
+
+
+def services_bulk_create(*, services=(), sessions=(), attendance=()) -> None:
+    """Write services, programme sessions and attendance in bulk with history rows (the demo region)."""
+    insert_with_history(ServiceDelivery, list(services))
+    insert_with_history(ProgrammeSession, list(sessions))
+    for row in attendance:
+        row.session_id, row.delivery_id = row.session.pk, row.delivery.pk
+    insert_with_history(Attendance, list(attendance))

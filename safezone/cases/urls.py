@@ -25,5 +25,8 @@ urlpatterns = [
     path("<int:pk>/closure/<int:closure_pk>/decide/", views.closure_decide, name="closure_decide"),
     path("<int:pk>/closure/<int:closure_pk>/withdraw/", views.closure_withdraw, name="closure_withdraw"),
     path("<int:pk>/reopen/", views.case_reopen_view, name="reopen"),
+    path("<int:pk>/services/", views.service_new, name="service_new"),
+    path("<int:pk>/services/<int:service_pk>/end/", views.service_end_view, name="service_end"),
+    path("capacity/", views.capacity, name="capacity"),
     path("<int:pk>/consents/<int:consent_pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
 ]

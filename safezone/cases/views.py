@@ -1,5 +1,7 @@
 """Case pages: my work, the case list, a case, intake. Thin: parse, call a selector or service, render."""
 
+import datetime as dt
+
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +18,7 @@ from safezone.access.policy import Action, Purpose
 from safezone.access.selectors import agencies_acting_for, purposes_for
 from safezone.access.services import AccessDenied
 from safezone.common.errors import ChangedMeanwhile
-from safezone.common.paging import query_without_page
+from safezone.common.paging import page_of, query_without_page
 from safezone.people.selectors import person_search
 
 from .forms import CaseEditForm, IncidentForm, IntakeForm
@@ -128,6 +130,7 @@ def case_detail(request, pk: int):
         ),
         "action_statuses": PlanAction.Status.choices,
         **_closure_context(user, case),
+        **_services_context(user, case, purpose),
         "meeting_triggers": meeting_triggers(case) if user.has_perm(Action.REFER_CASE, case) else [],
     }
     return render(request, "cases/case_detail.html", context)
@@ -709,3 +712,135 @@ def case_reopen_view(request, pk: int):
         )
 
     return _closure_step(request, pk, ReopenForm, run, _("The case was reopened."))
+
+
+# --- services delivered --------------------------------------------------------------------------
+def _services_context(user, case, purpose: str) -> dict:
+    """The services given in the case, and the form to record one for the user's agencies."""
+    from .forms import ServiceEndForm, ServiceForm
+    from .selectors import services_of
+
+    agencies = agencies_acting_for(user, Action.RECORD_SERVICE, Purpose.CASE_WORK)
+    may_record = bool(agencies) and user.has_perm(Action.RECORD_SERVICE, case)
+    services = services_of(case)
+    return {
+        "services": services,
+        "service_form": (
+            ServiceForm(participants=case_details(case)["participants"], agencies=agencies, auto_id="service_%s")
+            if may_record
+            else None
+        ),
+        "service_end_forms": (
+            {
+                s.pk: ServiceEndForm(initial={"version": s.version}, auto_id=f"end{s.pk}_%s")
+                for s in services
+                if s.ended_on is None or not s.outcome
+            }
+            if may_record
+            else {}
+        ),
+    }
+
+
+@login_required
+@require_POST
+@refused_as_404
+def service_new(request, pk: int):
+    """Record a service given in the case (a place in a shelter or programme is checked against its places)."""
+    from .forms import ServiceForm
+    from .services import service_record
+
+    purpose = chosen_purpose(request, Action.RECORD_SERVICE)
+    case = case_for(request.user, pk, purpose=purpose, request=request, action=Action.RECORD_SERVICE)
+    agencies = agencies_acting_for(request.user, Action.RECORD_SERVICE, purpose)
+    form = ServiceForm(request.POST, participants=case_details(case)["participants"], agencies=agencies)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("cases:detail", pk=pk)
+    d = form.cleaned_data
+    try:
+        service_record(
+            actor=request.user,
+            case=case,
+            kind=d["kind"],
+            agency=d["agency"],
+            facility=d["facility"],
+            person=d["person"],
+            started_on=d["started_on"],
+            ended_on=d["ended_on"],
+            purpose=purpose,
+            request=request,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The service was recorded."))
+    return redirect("cases:detail", pk=pk)
+
+
+@login_required
+@require_POST
+@refused_as_404
+def service_end_view(request, pk: int, service_pk: int):
+    """Record when and how a service ended."""
+    from .forms import ServiceEndForm
+    from .models import ServiceDelivery
+    from .services import service_end
+
+    if not ServiceDelivery.objects.filter(pk=service_pk, case_id=pk).exists():
+        raise Http404()
+
+    def run(data, purpose):
+        service_end(
+            actor=request.user,
+            service_id=service_pk,
+            expected_version=data["version"],
+            ended_on=data["ended_on"],
+            outcome=data["outcome"],
+            note=data["note"],
+            purpose=purpose,
+            request=request,
+        )
+
+    return _closure_step(
+        request, pk, ServiceEndForm, run, _("The end of the service was recorded."), action=Action.RECORD_SERVICE
+    )
+
+
+@login_required
+def capacity(request):
+    """Places in shelters, programmes and day care: taken and free on a day, and shelter places per
+    10,000 inhabitants by district against the standard. Figures only, no person."""
+    from django.http import HttpResponseForbidden
+
+    from safezone.access.services import authorize
+    from safezone.directory.models import Facility
+    from safezone.directory.selectors import districts
+
+    from .selectors import occupancy_on, shelter_places_by_district
+
+    purpose = chosen_purpose(request, Action.VIEW_CAPACITY)
+    try:
+        authorize(user=request.user, action=Action.VIEW_CAPACITY, purpose=purpose, request=request)
+    except AccessDenied:
+        return HttpResponseForbidden(_("Your roles do not show places and occupancy."))
+    try:
+        day = dt.date.fromisoformat(request.GET.get("on", "")) if request.GET.get("on") else timezone.localdate()
+    except ValueError:
+        day = timezone.localdate()
+        messages.error(request, _("The date was not understood; today is shown."))
+    district = districts().filter(pk=request.GET.get("district") or None).first()
+    kind = request.GET.get("kind", "") if request.GET.get("kind") in Facility.Kind.values else ""
+    rows = occupancy_on(day, district=district, kind=kind)
+    context = {
+        "day": day,
+        "rows": page_of(rows, request.GET.get("page")),
+        "query": query_without_page(request),
+        "district": district,
+        "districts": districts(),
+        "kind": kind,
+        "kinds": Facility.Kind.choices,
+        "by_district": shelter_places_by_district(),
+        "totals": {"places": sum(r.places for r in rows), "occupied": sum(r.occupied for r in rows)},
+    }
+    return render(request, "cases/capacity.html", context)

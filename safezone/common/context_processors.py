@@ -21,5 +21,6 @@ def _nav(request) -> dict:
         "intake": bool(purposes_for(user, Action.OPEN_CASE)),
         "referrals": bool(purposes_for(user, Action.ANSWER_REFERRAL)),
         "audit": bool(purposes_for(user, Action.READ_AUDIT)),
+        "capacity": bool(purposes_for(user, Action.VIEW_CAPACITY)),
         "unread": unread_notifications(user).count(),
     }

@@ -26,6 +26,7 @@ from . import region
 from .casework import demo_casework
 from .generator import Chunk, DemoGenerator
 from .names import FEMALE_FIRST, MALE_FIRST, patronymic, surname_pair
+from .services_delivered import demo_services
 
 # Recent emergency openings, so the data-protection officer's review queue has work:
 # (who breaks the glass, on a recent case of which agency).
@@ -313,5 +314,6 @@ def demo_seed(*, cases: int, seed: int, today: dt.date, chunk_size: int = 2000, 
     _emergencies(users)
     with transaction.atomic():
         demo_casework(users, today, seed)
+        demo_services(users, today, seed)
     audit_record(actor=None, action="demo.seeded", extra={"cases": cases, "seed": seed, "today": today.isoformat()})
     return SeedResult(agencies=len(region.AGENCIES), users=len(users), cases=cases, persons=persons)

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from safezone.common.fields import EncryptedTextField
 from safezone.common.models import BilingualName
 
 
@@ -106,3 +107,35 @@ class Unit(BilingualName):
         verbose_name_plural = _("units")
         ordering = ["agency", "name_ru"]
         constraints = [models.UniqueConstraint(fields=["agency", "code"], name="unit_code_unique_in_agency")]
+
+
+class Facility(BilingualName):
+    """One place an agency offers with a fixed number of places: a shelter, a group programme, a day-care group."""
+
+    class Kind(models.TextChoices):
+        SHELTER = "shelter", _("shelter")
+        PROGRAMME = "programme", _("group programme")
+        DAY_CARE = "day_care", _("day care")
+
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="facilities")
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
+    district = models.ForeignKey(
+        Territory,
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        related_name="facilities",
+        limit_choices_to={"level": "district"},
+    )
+    places = models.PositiveSmallIntegerField(_("places"))
+    # A shelter's address is kept from everyone who does not need it (FieldGroup.SHELTER_ADDRESS).
+    address = EncryptedTextField(_("address"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("facility with places")
+        verbose_name_plural = _("facilities with places")
+        ordering = ["kind", "name_ru"]
+
+    def __str__(self) -> str:
+        return self.name

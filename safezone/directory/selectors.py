@@ -37,3 +37,10 @@ def any_agency_exists() -> bool:
 def units() -> QuerySet[Unit]:
     """All units of all agencies, by agency and name."""
     return Unit.objects.select_related("agency").order_by("agency__name_ru", "name_ru")
+
+
+def facilities_of(agency_ids):
+    """The active shelters, programmes and day-care groups these agencies run."""
+    from .models import Facility
+
+    return Facility.objects.filter(agency_id__in=list(agency_ids), is_active=True).order_by("kind", "name_ru")

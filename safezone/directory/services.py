@@ -156,3 +156,19 @@ def unit_create(*, agency: Agency, code: str, name_ru: str, name_en: str = "") -
     """Add a team or department to an agency (repeatable: an existing unit keeps its key)."""
     unit, _ = Unit.objects.update_or_create(agency=agency, code=code, defaults={"name_ru": name_ru, "name_en": name_en})
     return unit
+
+
+def facility_create(*, agency, kind: str, district, places: int, name_ru: str, name_en: str, address: str = ""):
+    """Register a shelter, group programme or day-care group of an agency with its places."""
+    from django.core.exceptions import ValidationError
+
+    from .models import Facility
+
+    if places < 1:
+        raise ValidationError({"places": "A facility has at least one place."})
+    facility = Facility(
+        agency=agency, kind=kind, district=district, places=places, name_ru=name_ru, name_en=name_en, address=address
+    )
+    facility.full_clean()
+    facility.save()
+    return facility

@@ -7,9 +7,9 @@ import pytest
 
 from safezone.assessments.models import Assessment
 from safezone.audit.models import AuditEvent
-from safezone.cases.models import Closure, Goal, PlanAction, Referral
+from safezone.cases.models import Closure, Goal, PlanAction, Referral, ServiceDelivery
 
-PARTS = ["assessments", "plan", "referrals", "closures"]
+PARTS = ["assessments", "plan", "referrals", "closures", "services"]
 
 
 @pytest.fixture
@@ -45,6 +45,14 @@ def parts(world):
         legal_ground="vital_interests",
     )
     Closure.objects.create(case=world.case_a, reason="safe", requested_by=world.anna)
+    ServiceDelivery.objects.create(
+        case=world.case_a,
+        kind="legal_aid",
+        agency=world.crisis,
+        started_on=dt.date(2026, 11, 1),
+        created_by=world.anna,
+        outcome_note="Иск подан",
+    )
 
 
 def test_the_schema_lists_the_parts_of_a_case(client):

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from safezone.assessments.models import Assessment
 from safezone.audit.models import AuditEvent
-from safezone.cases.models import Case, Incident, Participant
+from safezone.cases.models import Case, Incident, Participant, ServiceDelivery
 from safezone.cases.services import retention_apply
 from safezone.people.models import Person
 
@@ -45,9 +45,20 @@ def test_anonymising_keeps_the_figures_and_drops_the_people(world):
         not_known=0,
         answered_by=world.anna,
     )
+    ServiceDelivery.objects.create(
+        case=case,
+        person=world.ivan,
+        kind="counselling",
+        agency=world.crisis,
+        started_on=case.opened_on,
+        created_by=world.anna,
+        outcome_note="Личные подробности",
+    )
     report = retention_apply(today=TODAY, schedule=SCHEDULE, dry_run=False)
     case.refresh_from_db()
     assert report.anonymised == [case.pk]
+    service = ServiceDelivery.objects.get(case=case)
+    assert service.person is None and service.outcome_note == "" and service.kind == "counselling"
     assert case.anonymised_at is not None and case.summary == "" and case.kind == "dv"
     assert not Participant.objects.filter(case=case).exists()
     assert Incident.objects.filter(case=case).count() == incidents
