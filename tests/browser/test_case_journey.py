@@ -1,13 +1,15 @@
 """One domestic-violence case across three agencies, in a real browser: intake with the safety
-questions, a risk checklist that scores high, the proposed meeting referral, a referral to the police
-accepted and completed, and closure approved by a supervisor. Screenshots kept."""
+questions, a risk checklist that scores high, the proposed meeting referral, a shelter stay, a
+referral to the police accepted and completed, and closure approved by a supervisor. Screenshots
+kept. (The meeting itself is not in the interface yet.)"""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from safezone.cases.models import Case, Closure, Referral
+from safezone.cases.models import Case, Closure, Referral, ServiceDelivery
+from safezone.directory.models import Facility
 from safezone.meetings.models import MeetingReferral
 from tests.browser.test_browser import shoot, sign_in
 
@@ -72,6 +74,20 @@ def test_a_domestic_violence_case_from_intake_to_closure(
     page.get_by_label(re.compile("Правовое основание")).select_option(index=1)
     page.get_by_role("button", name="Отправить направление").click()
     referral = Referral.objects.get(case=case)
+
+    # 3b. A place in the crisis centre's shelter, checked against its places.
+    shelter = Facility.objects.create(
+        agency=w.crisis, kind="shelter", district=w.vologda, places=4, name_ru="Приют «Надежда»", name_en="Nadezhda"
+    )
+    page.goto(f"{base}/cases/{case.pk}/")
+    page.get_by_text("Записать услугу").first.click()
+    page.get_by_label("Услуга").select_option("shelter_stay")
+    page.get_by_label("Приют или программа").select_option(str(shelter.pk))
+    page.get_by_label("Кому").select_option(str(case.participants.get().person_id))
+    shoot(page, output_path, "journey-3b-shelter-stay")
+    page.get_by_role("button", name="Записать услугу").click()
+    expect(page.get_by_role("alert").filter(has_text="Услуга записана")).to_be_visible()
+    assert ServiceDelivery.objects.get(case=case).facility == shelter
 
     # 4. The police officer accepts it from the inbox and later completes it.
     police = desk("petr")
