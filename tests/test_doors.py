@@ -44,6 +44,19 @@ DOORS = {
     "assessments:new": ("get", "/assessments/cases/{case}/new/?instrument=dv_risk"),
     "assessments:detail": ("get", "/assessments/{assessment}/"),
     "meetings:refer": ("post", "/meetings/cases/{case}/refer/"),
+    "meetings:list": ("get", "/meetings/"),
+    "meetings:new": ("get", "/meetings/new/"),
+    "meetings:lapsing": ("get", "/meetings/lapsing/"),
+    "meetings:detail": ("get", "/meetings/{meeting}/"),
+    "meetings:agenda_build": ("post", "/meetings/{meeting}/agenda/"),
+    "meetings:agenda_add": ("post", "/meetings/{meeting}/agenda/add/"),
+    "meetings:hold": ("post", "/meetings/{meeting}/hold/"),
+    "meetings:minutes_issue": ("post", "/meetings/{meeting}/minutes/"),
+    "meetings:minutes_pdf": ("get", "/meetings/{meeting}/minutes.pdf"),
+    "meetings:research": ("post", "/meetings/items/{item}/research/"),
+    "meetings:decision": ("post", "/meetings/items/{item}/decision/"),
+    "meetings:action_add": ("post", "/meetings/items/{item}/actions/"),
+    "meetings:action_status": ("post", "/meetings/actions/{maction}/status/"),
     "people:detail": ("get", "/people/{person}/"),
     "people:edit": ("get", "/people/{person}/edit/"),
     "people:contact_new": ("post", "/people/{person}/contacts/"),
@@ -79,6 +92,16 @@ RECORD_DOORS = [
     "assessments:new",
     "assessments:detail",
     "meetings:refer",
+    "meetings:detail",
+    "meetings:agenda_build",
+    "meetings:agenda_add",
+    "meetings:hold",
+    "meetings:minutes_issue",
+    "meetings:minutes_pdf",
+    "meetings:research",
+    "meetings:decision",
+    "meetings:action_add",
+    "meetings:action_status",
     "cases:detail",
     "cases:edit",
     "cases:incident_new",
@@ -166,6 +189,16 @@ def doors(world):
     from safezone.cases.models import Closure
 
     closure = Closure.objects.create(case=world.case_a, reason="safe", requested_by=world.anna)
+    from safezone.meetings.models import AgendaItem, Meeting, MeetingAction
+
+    meeting = Meeting.objects.create(
+        district=world.vologda, scheduled_at=world.case_a.created_at, chair=world.kira, chair_agency=world.kdn
+    )
+    meeting.member_agencies.set([world.crisis, world.police])
+    item = AgendaItem.objects.create(meeting=meeting, case=world.case_a)
+    maction = MeetingAction.objects.create(
+        item=item, owner_agency=world.police, text="x", due_on=world.case_a.opened_on
+    )
     from safezone.cases.models import ServiceDelivery
 
     service = ServiceDelivery.objects.create(
@@ -193,6 +226,9 @@ def doors(world):
         "action": action.pk,
         "closure": closure.pk,
         "service": service.pk,
+        "meeting": meeting.pk,
+        "item": item.pk,
+        "maction": maction.pk,
         "user": world.anna.pk,
     }
 
@@ -225,7 +261,12 @@ def test_a_user_outside_the_scope_gets_404_and_the_refusal_is_audited(world, doo
     assert "Кузнецова" not in response.content.decode()
     denial = AuditEvent.objects.filter(actor=world.olga, decision="deny").last()
     assert denial is not None and denial.seq > before
-    assert denial.rule in ("out-of-scope", "no-role-allows-this", "not-a-member-of-this-agency")
+    assert denial.rule in (
+        "out-of-scope",
+        "no-role-allows-this",
+        "not-a-member-of-this-agency",
+        "not-a-member-of-this-meeting",
+    )
 
 
 @pytest.mark.parametrize("name", ["cases:detail", "people:detail", "case-detail", "person-detail"])

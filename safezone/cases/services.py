@@ -867,6 +867,7 @@ def cases_anonymise(case_ids: list[int]) -> list[int]:
     from safezone.access.services import consents_forget
     from safezone.assessments.services import assessments_forget
     from safezone.common.history import history_purge
+    from safezone.meetings.services import meetings_forget
 
     rows = _case_rows(case_ids)
     person_ids = set(rows[Participant].values_list("person_id", flat=True))
@@ -882,6 +883,7 @@ def cases_anonymise(case_ids: list[int]) -> list[int]:
     rows[Closure].update(note="", decision_note="")
     rows[Reopening].update(reason="")
     rows[ServiceDelivery].update(person=None, outcome_note="")
+    meetings_forget(case_ids)
     assessments_forget(case_ids)
     consents_forget(case_ids)
     Case.objects.filter(pk__in=case_ids).update(summary="", safe_contact="", anonymised_at=timezone.now())
@@ -894,12 +896,14 @@ def cases_delete(case_ids: list[int]) -> list[int]:
     from safezone.access.services import consents_forget
     from safezone.assessments.services import assessments_forget
     from safezone.common.history import history_purge
+    from safezone.meetings.services import meetings_forget
 
     rows = _case_rows(case_ids)
     person_ids = set(rows[Participant].values_list("person_id", flat=True))
     for model, qs in rows.items():
         history_purge(model, qs.values_list("pk", flat=True))
     history_purge(Case, case_ids)
+    meetings_forget(case_ids)  # the referral's couple is protected: named no more before the case goes
     rows[Referral].update(consent=None)  # a referral's consent is protected; it goes with the case
     assessments_forget(case_ids)
     consents_forget(case_ids)

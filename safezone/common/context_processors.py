@@ -22,5 +22,6 @@ def _nav(request) -> dict:
         "referrals": bool(purposes_for(user, Action.ANSWER_REFERRAL)),
         "audit": bool(purposes_for(user, Action.READ_AUDIT)),
         "capacity": bool(purposes_for(user, Action.VIEW_CAPACITY)),
+        "meetings": bool(purposes_for(user, Action.VIEW_MEETING)),
         "unread": unread_notifications(user).count(),
     }

@@ -25,6 +25,7 @@ from safezone.people.services import PersonBatch, persons_bulk_create
 from . import region
 from .casework import demo_casework
 from .generator import Chunk, DemoGenerator
+from .meetings import demo_meetings
 from .names import FEMALE_FIRST, MALE_FIRST, patronymic, surname_pair
 from .services_delivered import demo_services
 
@@ -315,5 +316,6 @@ def demo_seed(*, cases: int, seed: int, today: dt.date, chunk_size: int = 2000, 
     with transaction.atomic():
         demo_casework(users, today, seed)
         demo_services(users, today, seed)
+        demo_meetings(users, today, seed)
     audit_record(actor=None, action="demo.seeded", extra={"cases": cases, "seed": seed, "today": today.isoformat()})
     return SeedResult(agencies=len(region.AGENCIES), users=len(users), cases=cases, persons=persons)

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from safezone.cases.models import PlanAction
 from safezone.common.fields import EncryptedTextField
 
 
@@ -97,6 +98,17 @@ class Meeting(models.Model):
         "directory.Agency", verbose_name=_("member agencies"), related_name="risk_meetings"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    minutes_issued_at = models.DateTimeField(_("minutes issued"), null=True, blank=True)
+    minutes_issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("minutes issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # SHA-256 of the minutes as issued: a copy that differs was changed after issue.
+    minutes_sha256 = models.CharField(_("minutes fingerprint"), max_length=64, blank=True)
     # Raised on every change; an edit based on an older version is refused.
     version = models.PositiveIntegerField(_("version"), default=1)
     history = HistoricalRecords()
@@ -127,6 +139,8 @@ class AgendaItem(models.Model):
         related_name="agenda_items",
     )
     position = models.PositiveSmallIntegerField(_("order"), default=0)
+    # The chair's summary and the meeting's decision on the case.
+    decision = EncryptedTextField(_("decision"), blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -138,3 +152,55 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return f"case #{self.case_id} on meeting #{self.meeting_id}"
+
+
+class Research(models.Model):
+    """What one member agency knows about a case on the agenda, recorded before the meeting."""
+
+    item = models.ForeignKey(
+        AgendaItem, verbose_name=_("agenda item"), on_delete=models.CASCADE, related_name="research"
+    )
+    agency = models.ForeignKey("directory.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = EncryptedTextField(_("what the agency knows"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("agency research")
+        verbose_name_plural = _("agency research")
+        constraints = [models.UniqueConstraint(fields=["item", "agency"], name="research_once_per_agency")]
+
+    def __str__(self) -> str:
+        return f"research of agency #{self.agency_id} on item #{self.item_id}"
+
+
+class MeetingAction(models.Model):
+    """One action the meeting gives an agency for a case on its agenda, with a due date and status."""
+
+    item = models.ForeignKey(
+        AgendaItem, verbose_name=_("agenda item"), on_delete=models.CASCADE, related_name="actions"
+    )
+    owner_agency = models.ForeignKey(
+        "directory.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, related_name="meeting_actions"
+    )
+    text = EncryptedTextField(_("action"))
+    due_on = models.DateField(_("due"))
+    # The same vocabulary as a case plan's actions: not possible (circumstances changed) is not "not done".
+    status = models.CharField(_("status"), max_length=16, choices=PlanAction.Status.choices, default="open")
+    status_note = models.CharField(_("note on the status"), max_length=500, blank=True)
+    closed_on = models.DateField(_("closed"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("meeting action")
+        verbose_name_plural = _("meeting actions")
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["owner_agency", "status"])]
+
+    def __str__(self) -> str:
+        return f"meeting action #{self.pk} for agency #{self.owner_agency_id}"

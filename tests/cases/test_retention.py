@@ -54,9 +54,22 @@ def test_anonymising_keeps_the_figures_and_drops_the_people(world):
         created_by=world.anna,
         outcome_note="Личные подробности",
     )
+    from safezone.meetings.models import MeetingReferral
+
+    MeetingReferral.objects.create(
+        case=case,
+        rule="judgement",
+        reason="Угрозы",
+        victim=world.maria,
+        alleged_perpetrator=world.ivan,
+        referred_by=world.anna,
+        referred_on=case.opened_on,
+    )
     report = retention_apply(today=TODAY, schedule=SCHEDULE, dry_run=False)
     case.refresh_from_db()
     assert report.anonymised == [case.pk]
+    referral = MeetingReferral.objects.get(case=case)
+    assert referral.reason == "" and referral.victim is None
     service = ServiceDelivery.objects.get(case=case)
     assert service.person is None and service.outcome_note == "" and service.kind == "counselling"
     assert case.anonymised_at is not None and case.summary == "" and case.kind == "dv"
