@@ -40,6 +40,15 @@ if ! have_pg && is_root && command -v apt-get >/dev/null 2>&1; then
     || echo "make test: apt-get could not install postgresql"
 fi
 
+# --- Pango and a Cyrillic font for the meeting minutes (WeasyPrint) ---------------------------
+if ! $PY -c "import weasyprint" >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi dejavu; then
+  if is_root && command -v apt-get >/dev/null 2>&1; then
+    echo "make test: installing Pango and the DejaVu fonts for the PDF minutes (apt-get)..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+      fonts-dejavu-core >/dev/null) || echo "make test: apt-get could not install Pango or the fonts"
+  fi
+fi
+
 # Local state of the tests (generated secret key, scratch files) stays out of the user's var/.
 export SAFEZONE_VAR_DIR="$work/var"
 
