@@ -288,6 +288,8 @@ SPECTACULAR_SETTINGS = {
         "PlanActionStatusEnum": "safezone.cases.models.PlanAction.Status",
         "ClosureStatusEnum": "safezone.cases.models.Closure.Status",
         "ServiceKindEnum": "safezone.cases.models.ServiceDelivery.Kind",
+        "MeetingStatusEnum": "safezone.meetings.models.Meeting.Status",
+        "MeetingKindEnum": "safezone.meetings.models.Meeting.Kind",
     },
 }
 

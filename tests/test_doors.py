@@ -75,6 +75,8 @@ DOORS = {
     "case-referrals": ("get", "/api/cases/{case}/referrals/"),
     "case-closures": ("get", "/api/cases/{case}/closures/"),
     "case-services": ("get", "/api/cases/{case}/services/"),
+    "meeting-list": ("get", "/api/meetings/"),
+    "meeting-detail": ("get", "/api/meetings/{meeting}/"),
     "person-list": ("get", "/api/persons/"),
     "person-detail": ("get", "/api/persons/{person}/"),
 }
@@ -127,6 +129,7 @@ RECORD_DOORS = [
     "case-referrals",
     "case-closures",
     "case-services",
+    "meeting-detail",
     "person-detail",
 ]
 # Routes that carry no personal data of the register (sign-in, the user's own notifications, schema).
@@ -243,7 +246,7 @@ def _path(world, name, ids=None):
 def test_a_signed_out_visitor_is_sent_to_sign_in_and_sees_nothing(world, doors, client, name):
     method, path = _path(world, name, doors)
     response = getattr(client, method)(path)
-    if name.startswith(("case-", "person-")):
+    if name.startswith(("case-", "person-", "meeting-")):
         assert response.status_code in (401, 403)
     else:
         assert response.status_code == 302 and "/account/login/" in response["Location"]

@@ -163,3 +163,15 @@ def test_repeat_windows_lapsing_this_month(world, days_ago, lapses):
     refer(world, world.case_a, when=today - dt.timedelta(days=days_ago))
     rows = repeat_windows_lapsing(world.kira, purpose="coordination", today=today)
     assert (world.case_a.pk in [r["case_id"] for r in rows]) is lapses
+
+
+def test_the_api_shows_the_agenda_to_members_only_and_audits_it(world, meeting, client_for):
+    item = meeting.agenda.get()
+    research_record(actor=world.petr, item=item, text="Три вызова за месяц")
+    data = client_for(world.anna).get(f"/api/meetings/{meeting.pk}/").json()
+    assert data["agenda"][0]["reference"] == world.case_a.reference
+    assert data["agenda"][0]["research"][0]["text"] == "Три вызова за месяц"
+    read = AuditEvent.objects.filter(actor=world.anna, object_type="case", action="case.view").last()
+    assert read.extra["ids"] == [world.case_a.pk] and read.purpose == "meeting"
+    assert [m["id"] for m in client_for(world.olga).get("/api/meetings/").json()["results"]] == []
+    assert client_for(world.olga).get(f"/api/meetings/{meeting.pk}/").status_code == 404
