@@ -59,4 +59,8 @@ class MeetingActionForm(forms.Form):
     def __init__(self, *args, agencies, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner_agency"].queryset = Agency.objects.filter(pk__in=[a.pk for a in agencies])
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = (
+                "form-select form-select-sm" if name == "owner_agency" else "form-control form-control-sm"
+            )
         self.fields["due_on"].initial = timezone.localdate() + dt.timedelta(days=14)

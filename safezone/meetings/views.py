@@ -147,7 +147,10 @@ def meeting_detail(request, pk: int):
         "my_agency": agency,
         "research_form": ResearchForm() if agency is not None else None,
         "decision_form": DecisionForm() if is_chair else None,
-        "action_form": MeetingActionForm(agencies=[meeting.chair_agency, *members]) if is_chair else None,
+        # One form for every agenda item: no ids (they would repeat), labels wrap their fields.
+        "action_form": MeetingActionForm(agencies=[meeting.chair_agency, *members], auto_id=False)
+        if is_chair
+        else None,
         "statuses": MeetingActionForm.STATUSES,
     }
     return render(request, "meetings/meeting_detail.html", context)

@@ -1,7 +1,7 @@
 """One domestic-violence case across three agencies, in a real browser: intake with the safety
 questions, a risk checklist that scores high, the proposed meeting referral, a shelter stay, a
 referral to the police accepted and completed, and closure approved by a supervisor. Screenshots
-kept. (The meeting itself is not in the interface yet.)"""
+kept, the risk meeting with its research, decision, actions and minutes included."""
 
 import re
 
@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from safezone.cases.models import Case, Closure, Referral, ServiceDelivery
 from safezone.directory.models import Facility
-from safezone.meetings.models import MeetingReferral
+from safezone.meetings.models import Meeting, MeetingAction, MeetingReferral
 from tests.browser.test_browser import shoot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -89,11 +89,42 @@ def test_a_domestic_violence_case_from_intake_to_closure(
     expect(page.get_by_role("alert").filter(has_text="Услуга записана")).to_be_visible()
     assert ServiceDelivery.objects.get(case=case).facility == shelter
 
-    # 4. The police officer accepts it from the inbox and later completes it.
+    # 4. The youth commission's coordinator plans the risk meeting with the police and the crisis centre;
+    # the agenda comes from the pending referral; the police say what they know; the chair decides and
+    # gives actions to the police and the crisis centre; the minutes are issued.
+    chair = desk("kira")
+    chair.goto(f"{base}/meetings/new/")
+    chair.get_by_label("Территория").select_option(str(w.vologda.pk))
+    chair.get_by_label("Кризисный центр").check()
+    chair.get_by_label("Полиция Вологды").check()
+    chair.get_by_role("button", name="Запланировать совещание").click()
+    chair.get_by_role("button", name="Внести ожидающие направления в повестку").click()
+    expect(chair.get_by_role("link", name=case.reference)).to_be_visible()
+    meeting = Meeting.objects.get()
     police = desk("petr")
+    police.goto(f"{base}/meetings/{meeting.pk}/")
+    police.get_by_label(re.compile("Что известно вашему ведомству")).fill("Два вызова за месяц, выдано предостережение")
+    police.get_by_role("button", name="Сохранить").first.click()
+    expect(police.get_by_text("Два вызова за месяц")).to_be_visible()
+    chair.reload()
+    chair.get_by_label("Итоги и решение").fill("Защитное предписание; место в приюте; повтор через месяц")
+    chair.get_by_role("button", name="Сохранить решение").click()
+    for agency, text in ((w.police, "Проверить исполнение предписания"), (w.crisis, "План безопасности")):
+        form = chair.locator("form[action$='/actions/']")
+        form.locator("select[name=owner_agency]").select_option(str(agency.pk))
+        form.locator("input[name=text]").fill(text)
+        form.get_by_role("button", name="Добавить действие").click()
+    shoot(chair, output_path, "journey-4-meeting")
+    chair.get_by_role("button", name="Отметить совещание проведённым").click()
+    chair.get_by_role("button", name="Выпустить протокол").click()
+    expect(chair.get_by_role("alert").filter(has_text="Протокол выпущен")).to_be_visible()
+    meeting.refresh_from_db()
+    assert meeting.status == "minutes" and MeetingAction.objects.filter(item__meeting=meeting).count() == 2
+
+    # 5. The police officer accepts the referral from the inbox and later completes it.
     police.goto(f"{base}/cases/referrals/")
     expect(police.get_by_text("Угрозы убийством")).to_be_visible()
-    shoot(police, output_path, "journey-4-police-inbox")
+    shoot(police, output_path, "journey-5-police-inbox")
     police.get_by_role("button", name="Принять").first.click()
     expect(police).to_have_url(re.compile(f"/cases/{case.pk}/"))
     referral.refresh_from_db()
@@ -103,7 +134,7 @@ def test_a_domestic_violence_case_from_intake_to_closure(
     referral.refresh_from_db()
     assert referral.status == "completed"
 
-    # 5. The caseworker asks to close; the supervisor approves from "my work".
+    # 6. The caseworker asks to close; the supervisor approves from "my work".
     page.goto(f"{base}/cases/{case.pk}/")
     page.get_by_label("Причина закрытия").select_option("goals_met")
     page.get_by_role("button", name="Запросить закрытие").click()
@@ -111,9 +142,9 @@ def test_a_domestic_violence_case_from_intake_to_closure(
     supervisor = desk("sveta")
     supervisor.get_by_role("link", name=case.reference).first.click()
     supervisor.get_by_label("Решение").select_option("approve")
-    shoot(supervisor, output_path, "journey-5-approve-closure")
+    shoot(supervisor, output_path, "journey-6-approve-closure")
     supervisor.get_by_role("button", name="Записать решение").click()
     expect(supervisor.get_by_role("alert").filter(has_text="Решение записано")).to_be_visible()
     case.refresh_from_db()
     assert case.status == "closed" and Closure.objects.get(case=case).decided_by == w.sveta
-    shoot(supervisor, output_path, "journey-6-closed")
+    shoot(supervisor, output_path, "journey-7-closed")
