@@ -37,6 +37,7 @@ DOORS = {
     "cases:service_new": ("post", "/cases/{case}/services/"),
     "cases:service_end": ("post", "/cases/{case}/services/{service}/end/"),
     "cases:capacity": ("get", "/cases/capacity/"),
+    "cases:programme": ("get", "/cases/programmes/{programme}/"),
     "cases:referrals": ("get", "/cases/referrals/"),
     "cases:referral_step": ("post", "/cases/referrals/{referral}/accept/"),
     "cases:intake": ("get", "/cases/intake/"),
@@ -88,6 +89,7 @@ RECORD_DOORS = [
     "cases:reopen",
     "cases:service_new",
     "cases:service_end",
+    "cases:programme",
     "cases:goal_new",
     "cases:action_new",
     "cases:action_status",
@@ -203,6 +205,11 @@ def doors(world):
         item=item, owner_agency=world.police, text="x", due_on=world.case_a.opened_on
     )
     from safezone.cases.models import ServiceDelivery
+    from safezone.directory.models import Facility
+
+    programme = Facility.objects.create(
+        agency=world.crisis, kind="programme", district=world.vologda, places=5, name_ru="П", name_en="P"
+    )
 
     service = ServiceDelivery.objects.create(
         case=world.case_a,
@@ -229,6 +236,7 @@ def doors(world):
         "action": action.pk,
         "closure": closure.pk,
         "service": service.pk,
+        "programme": programme.pk,
         "meeting": meeting.pk,
         "item": item.pk,
         "maction": maction.pk,

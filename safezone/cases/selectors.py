@@ -458,3 +458,41 @@ def shelter_places_by_district() -> list[DistrictPlaces]:
     active = Q(facilities__is_active=True, facilities__kind="shelter")
     rows = districts().annotate(shelter_places=Sum("facilities__places", filter=active))
     return [DistrictPlaces(d, d.population, d.shelter_places or 0, standard) for d in rows]
+
+
+def programme_for(user, facility_pk: int, *, purpose: str, request=None):
+    """A group programme of one of the user's agencies with its current participants (in cases the
+    user may read; the read is audited) and its latest sessions with their attendance."""
+    from django.db.models import Prefetch
+
+    from safezone.access.services import authorize_for_agency, record_list_read
+    from safezone.directory.models import Facility
+
+    from .models import Attendance, ProgrammeSession
+
+    facility = Facility.objects.select_related("agency").get(pk=facility_pk, kind="programme")
+    authorize_for_agency(
+        user=user, action=Action.RECORD_SERVICE, purpose=purpose, agency=facility.agency, request=request
+    )
+    participants = list(
+        ServiceDelivery.objects.filter(
+            case_filter(user, Action.VIEW_CASE, purpose, "case__"), facility=facility, kind="group_programme"
+        )
+        .select_related("person", "case")
+        .order_by("started_on", "pk")
+    )
+    record_list_read(
+        user=user,
+        action=Action.VIEW_CASE,
+        purpose=purpose,
+        object_type="case",
+        ids=[p.case_id for p in participants],
+        request=request,
+        extra={"programme": facility.pk},
+    )
+    sessions = list(
+        ProgrammeSession.objects.filter(facility=facility)
+        .prefetch_related(Prefetch("attendance", queryset=Attendance.objects.all()))
+        .order_by("-held_on")[:12]
+    )
+    return facility, participants, sessions

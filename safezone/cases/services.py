@@ -1135,3 +1135,18 @@ def services_bulk_create(*, services=(), sessions=(), attendance=()) -> None:
     for row in attendance:
         row.session_id, row.delivery_id = row.session.pk, row.delivery.pk
     insert_with_history(Attendance, list(attendance))
+
+
+def programme_session_add(*, actor, facility, held_on, topic: str = "", purpose: str, request=None) -> ProgrammeSession:
+    """Add a session of a group programme run by one of the user's agencies."""
+    authorize_for_agency(
+        user=actor, action=Action.RECORD_SERVICE, purpose=purpose, agency=facility.agency, request=request
+    )
+    if facility.kind != "programme":
+        raise ValidationError({"facility": _("Sessions belong to group programmes.")})
+    if ProgrammeSession.objects.filter(facility=facility, held_on=held_on).exists():
+        raise ValidationError({"held_on": _("This programme already has a session on this day.")})
+    session = ProgrammeSession(facility=facility, held_on=held_on, topic=topic.strip()[:200])
+    session._history_user = actor
+    session.save()
+    return session

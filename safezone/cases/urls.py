@@ -28,5 +28,6 @@ urlpatterns = [
     path("<int:pk>/services/", views.service_new, name="service_new"),
     path("<int:pk>/services/<int:service_pk>/end/", views.service_end_view, name="service_end"),
     path("capacity/", views.capacity, name="capacity"),
+    path("programmes/<int:facility_pk>/", views.programme, name="programme"),
     path("<int:pk>/consents/<int:consent_pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
 ]

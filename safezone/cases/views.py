@@ -842,5 +842,65 @@ def capacity(request):
         "kinds": Facility.Kind.choices,
         "by_district": shelter_places_by_district(),
         "totals": {"places": sum(r.places for r in rows), "occupied": sum(r.occupied for r in rows)},
+        # Programmes of the user's own agencies link to their sessions and attendance.
+        "my_agency_ids": [a.pk for a in agencies_acting_for(request.user, Action.RECORD_SERVICE, Purpose.CASE_WORK)],
     }
     return render(request, "cases/capacity.html", context)
+
+
+@login_required
+@refused_as_404
+def programme(request, facility_pk: int):
+    """A group programme: its participants, its sessions, and who came to each (for the agency that runs it)."""
+    from .models import Attendance, ProgrammeSession, ServiceDelivery
+    from .selectors import programme_for
+    from .services import attendance_record, programme_session_add
+
+    purpose = chosen_purpose(request, Action.RECORD_SERVICE)
+    facility, participants, sessions = programme_for(request.user, facility_pk, purpose=purpose, request=request)
+    if request.method == "POST":
+        try:
+            if request.POST.get("step") == "session":
+                held_on = dt.date.fromisoformat(request.POST.get("held_on", ""))
+                programme_session_add(
+                    actor=request.user,
+                    facility=facility,
+                    held_on=held_on,
+                    topic=request.POST.get("topic", ""),
+                    purpose=purpose,
+                    request=request,
+                )
+                messages.success(request, _("The session was added."))
+            else:
+                session = ProgrammeSession.objects.get(pk=request.POST.get("session"), facility=facility)
+                reachable = {p.pk: p for p in participants}
+                for key, status in request.POST.items():
+                    if key.startswith("status_") and status:
+                        service = reachable.get(int(key.removeprefix("status_")))
+                        if service is not None:
+                            attendance_record(
+                                actor=request.user,
+                                session=session,
+                                service=service,
+                                status=status,
+                                purpose=purpose,
+                                request=request,
+                            )
+                messages.success(request, _("Attendance was saved."))
+        except ValueError:
+            messages.error(request, _("Write the date of the session."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("cases:programme", facility_pk=facility.pk)
+    marks = {(a.session_id, a.delivery_id): a.status for s in sessions for a in s.attendance.all()}
+    rows = [(p, [(s, marks.get((s.pk, p.pk), "")) for s in sessions]) for p in participants]
+    context = {
+        "facility": facility,
+        "rows": rows,
+        "sessions": sessions,
+        "statuses": Attendance.Status.choices,
+        "purpose": purpose,
+        "today": timezone.localdate(),
+        "kind_label": ServiceDelivery.Kind.GROUP_PROGRAMME.label,
+    }
+    return render(request, "cases/programme.html", context)

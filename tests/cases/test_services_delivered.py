@@ -168,3 +168,45 @@ def test_recording_a_stay_from_the_case_page(world, shelter, client_for):
     )
     assert response.status_code == 302
     assert ServiceDelivery.objects.get().facility == shelter
+
+
+@pytest.fixture
+def programme(world):
+    return Facility.objects.create(
+        agency=world.crisis,
+        kind="programme",
+        district=world.vologda,
+        places=10,
+        name_ru="Программа для авторов насилия",
+        name_en="Perpetrator programme",
+    )
+
+
+def test_sessions_and_attendance_of_a_group_programme(world, programme, client_for):
+    from safezone.cases.models import Attendance
+    from safezone.cases.services import attendance_record, programme_session_add
+
+    member = service_record(
+        actor=world.anna,
+        case=world.case_a,
+        kind="group_programme",
+        agency=world.crisis,
+        facility=programme,
+        person=world.ivan,
+        started_on=D(2026, 10, 1),
+        purpose="case_work",
+    )
+    session = programme_session_add(actor=world.anna, facility=programme, held_on=D(2026, 11, 2), purpose="case_work")
+    with pytest.raises(ValidationError):
+        programme_session_add(actor=world.anna, facility=programme, held_on=D(2026, 11, 2), purpose="case_work")
+    attendance_record(actor=world.anna, session=session, service=member, status="present", purpose="case_work")
+    attendance_record(actor=world.anna, session=session, service=member, status="excused", purpose="case_work")
+    assert Attendance.objects.get().status == "excused"  # marked again: replaced, not doubled
+    with pytest.raises(AccessDenied):
+        attendance_record(actor=world.olga, session=session, service=member, status="absent", purpose="case_work")
+    anna = client_for(world.anna)
+    page = anna.get(f"/cases/programmes/{programme.pk}/").content.decode()
+    assert "Кузнецов Иван" in page and "02.11.2026" in page
+    anna.post(f"/cases/programmes/{programme.pk}/", {"session": session.pk, f"status_{member.pk}": "present"})
+    assert Attendance.objects.get().status == "present"
+    assert client_for(world.olga).get(f"/cases/programmes/{programme.pk}/").status_code == 404
