@@ -121,6 +121,8 @@ def test_declining_needs_a_reason_and_an_answered_referral_cannot_be_answered_ag
     referral_decline(actor=world.petr, referral=referral, reason="Не наш профиль")
     with pytest.raises(ReferralStateError):
         referral_accept(actor=world.petr, referral=referral)
+    # A declined referral gives the receiving agency no access to the case.
+    assert not decide(world.petr, "case.view", Purpose.CASE_WORK, world.case_a).allowed
 
 
 def test_only_the_receiving_agency_may_answer(world):
