@@ -829,7 +829,8 @@ def capacity(request):
     except ValueError:
         day = timezone.localdate()
         messages.error(request, _("The date was not understood; today is shown."))
-    district = districts().filter(pk=request.GET.get("district") or None).first()
+    wanted = request.GET.get("district", "")
+    district = districts().filter(pk=int(wanted)).first() if wanted.isdigit() else None
     kind = request.GET.get("kind", "") if request.GET.get("kind") in Facility.Kind.values else ""
     rows = occupancy_on(day, district=district, kind=kind)
     context = {

@@ -210,3 +210,8 @@ def test_sessions_and_attendance_of_a_group_programme(world, programme, client_f
     anna.post(f"/cases/programmes/{programme.pk}/", {"session": session.pk, f"status_{member.pk}": "present"})
     assert Attendance.objects.get().status == "present"
     assert client_for(world.olga).get(f"/cases/programmes/{programme.pk}/").status_code == 404
+
+
+def test_the_places_page_takes_bad_filters_calmly(world, client_for):
+    response = client_for(world.kira).get("/cases/capacity/?district=abc&kind=nonsense&on=yesterday")
+    assert response.status_code == 200
