@@ -296,6 +296,12 @@ SPECTACULAR_SETTINGS = {
 # Lists in the web interface; a list counts its rows up to this many, then says "more than".
 SAFEZONE_PAGE_SIZE = 25
 SAFEZONE_LIST_COUNT_CAP = int(os.environ.get("SAFEZONE_LIST_COUNT_CAP", "10000"))
+# Person search (issue 5): how many persons sharing a key with the query are scored; the score
+# (0..1, people.matching) a person needs to be shown; and the higher score a person the user
+# may not see needs before the search says which agencies know them ("flag and tag").
+SAFEZONE_SEARCH_CANDIDATES = int(os.environ.get("SAFEZONE_SEARCH_CANDIDATES", "300"))
+SAFEZONE_SEARCH_MIN_SCORE = float(os.environ.get("SAFEZONE_SEARCH_MIN_SCORE", "0.65"))
+SAFEZONE_FLAG_MIN_SCORE = float(os.environ.get("SAFEZONE_FLAG_MIN_SCORE", "0.85"))
 # An export carries at most this many rows (narrow the filters for more): exports leak.
 SAFEZONE_EXPORT_MAX_ROWS = int(os.environ.get("SAFEZONE_EXPORT_MAX_ROWS", "5000"))
 # Extra folders of questionnaire versions (besides safezone/assessments/instruments), separated by ":".

@@ -24,7 +24,7 @@ from safezone.cases.models import Case, Incident, IncidentForm, Participant, Vio
 from safezone.directory.models import Agency, Territory, Unit
 from safezone.directory.services import territory_load_file
 from safezone.people.models import Identifier, Person, Relation
-from safezone.people.services import person_search_key
+from safezone.people.services import person_keys_refresh
 
 PASSWORD = "world-password-2026"
 TODAY = dt.date(2026, 11, 23)
@@ -47,8 +47,8 @@ def _person(surname, first_name, patronymic, sex, year, month=None, day=None, di
         birth_day=day,
         district=district,
     )
-    person.search_key = person_search_key(person)
     person.save()
+    person_keys_refresh(person)
     return person
 
 

@@ -31,6 +31,8 @@ class Action(models.TextChoices):
     RECORD_SAFETY = "case.safety", _("record the safety questions")
     VIEW_PERSON = "person.view", _("read a person's record")
     SEARCH_PERSONS = "person.search", _("search persons")
+    # Flag and tag: a search may say that another agency knows someone who fits, and who to ask.
+    FLAG_PERSON = "person.flag", _("learn which agency knows a person one may not see")
     CREATE_PERSON = "person.create", _("register a person")
     EDIT_PERSON = "person.edit", _("change a person's record")
     RECORD_CONSENT = "consent.record", _("record consent")
@@ -110,6 +112,7 @@ _CASE_WORK = _READ | {
     Action.ADD_INCIDENT,
     Action.RECORD_SAFETY,
     Action.SEARCH_PERSONS,
+    Action.FLAG_PERSON,
     Action.CREATE_PERSON,
     Action.EDIT_PERSON,
     Action.RECORD_CONSENT,
@@ -172,6 +175,7 @@ PURPOSE_ACTIONS: dict[str, frozenset[str]] = {
     Purpose.INTAKE: frozenset(
         {
             Action.SEARCH_PERSONS,
+            Action.FLAG_PERSON,
             Action.VIEW_PERSON,
             Action.CREATE_PERSON,
             Action.OPEN_CASE,

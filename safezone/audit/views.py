@@ -17,6 +17,7 @@ from safezone.access.services import NOT_FOUND_MESSAGE, AccessDenied, authorize
 from safezone.accounts.selectors import user_by_id
 from safezone.cases.selectors import case_by_reference, case_ids_of_person
 from safezone.common.paging import page_of, query_without_page
+from safezone.people.matching import NameQuery
 from safezone.people.selectors import person_search, person_unscoped
 
 from .selectors import events_about, events_by, filtered
@@ -34,7 +35,8 @@ def home(request):
     """Find the person, case or user whose trail to read (one audit event: the search, or the page)."""
     query = request.GET.get("q", "").strip()
     if query:
-        persons = person_search(request.user, query=query, purpose=DPO, request=request, limit=25)
+        search = NameQuery.from_text(query[:200])
+        persons = person_search(request.user, query=search, purpose=DPO, request=request, limit=25).found
         if not grants_for(request.user, Action.SEARCH_PERSONS, DPO):
             raise Http404(NOT_FOUND_MESSAGE)
     else:

@@ -19,6 +19,8 @@ from safezone.access.selectors import agencies_acting_for, purposes_for
 from safezone.access.services import AccessDenied
 from safezone.common.errors import ChangedMeanwhile
 from safezone.common.paging import page_of, query_without_page
+from safezone.people.dates import PartialDate
+from safezone.people.matching import NameQuery
 from safezone.people.selectors import person_search
 
 from .forms import CaseEditForm, IncidentForm, IntakeForm
@@ -219,18 +221,22 @@ def intake(request):
 
 @login_required
 def intake_person_search(request):
-    """Intake's live search: persons this user may see whose names match what was typed (htmx fragment)."""
-    words = [request.GET.get(f, "")[:100] for f in ("surname", "first_name", "patronymic")]
-    query = " ".join(w for w in words if w.strip())
-    birth = request.GET.get("birth_date", "")
-    year = next((part for part in birth.replace("-", ".").split(".") if len(part) == 4 and part.isdigit()), None)
-    results = []
-    if len(query.strip()) >= 2:
-        results = person_search(
-            request.user, query=query, birth_year=int(year) if year else None, purpose=Purpose.INTAKE, request=request
-        )
+    """Intake's live search: persons who fit what was typed, best first, and (for those the user
+    may not see) which agencies know them (htmx fragment)."""
+    typed = {f: request.GET.get(f, "")[:100] for f in ("surname", "first_name", "patronymic", "birth_date")}
+    try:
+        birth = PartialDate.parse(typed["birth_date"]) if typed["birth_date"].strip() else None
+    except ValidationError:
+        birth = None  # the form itself says what is wrong with the date; the search goes on without it
+    query = NameQuery(surname=typed["surname"], given=typed["first_name"], patronymic=typed["patronymic"], birth=birth)
+    typed_enough = len((typed["surname"] + typed["first_name"]).strip()) >= 2
+    results = None
+    if typed_enough:
+        results = person_search(request.user, query=query, purpose=Purpose.INTAKE, request=request)
     chosen = request.GET.get("existing_person", "")
-    return render(request, "cases/_person_candidates.html", {"results": results, "query": query, "chosen": chosen})
+    return render(
+        request, "cases/_person_candidates.html", {"results": results, "typed": typed_enough, "chosen": chosen}
+    )
 
 
 # --- referrals, seals, consent -------------------------------------------------------------------

@@ -88,6 +88,13 @@ def _insert(table: str, columns: list[str], rows: list[tuple]) -> None:
             cursor.executemany(sql, rows[start : start + BATCH])
 
 
+def insert_values(model, columns: list[str], rows: list[tuple]) -> None:
+    """Insert plain rows (already database values) into a model's table: for derived rows with
+    no history and no key of their own to hand back (search keys)."""
+    if rows:
+        _insert(model._meta.db_table, columns, rows)
+
+
 def insert_with_history(model, objs: list, *, now: dt.datetime | None = None) -> list:
     """Insert `objs` (unsaved instances of `model`) and one '+' history row each; sets their keys.
 

@@ -57,9 +57,7 @@ class Person(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Raised on every change; an edit based on an older version is refused, not silently applied.
     version = models.PositiveIntegerField(_("version"), default=1)
-    # Lower-cased, ё-folded names (this one and the other names) for search on SQLite and PostgreSQL alike.
-    search_key = models.CharField(max_length=400, db_index=True, editable=False, blank=True)
-    history = HistoricalRecords(excluded_fields=["search_key"])
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("person")
@@ -263,3 +261,21 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+class PersonKey(models.Model):
+    """One key a person is filed under for search (people.matching.person_keys): a surname in its
+    spelling-independent form, its consonants, a first name with the birth year...
+
+    Derived from the names: rewritten whenever they change, never edited, no history.
+    """
+
+    pk = models.CompositePrimaryKey("key", "person_id")
+    key = models.CharField(max_length=80)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["person"], name="people_personkey_person")]
+
+    def __str__(self) -> str:
+        return self.key

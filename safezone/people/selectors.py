@@ -1,13 +1,17 @@
 """Reads of persons. Every one goes through the access policy (DESIGN.md rule 1)."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Count, QuerySet
 
 from safezone.access.policy import Action, Purpose
-from safezone.access.selectors import person_filter
+from safezone.access.selectors import grants_for, person_filter, sealed_case_ids
 from safezone.access.services import authorize, record_list_read
-from safezone.common.text import search_key
 
-from .models import Person, Relation
+from .matching import Candidate, NameQuery
+from .models import Person, PersonKey, Relation
 
 
 def persons_visible_to(user, *, purpose: str, action: str = Action.VIEW_PERSON) -> QuerySet[Person]:
@@ -50,32 +54,119 @@ def person_details(user, person: Person, *, purpose: str) -> dict:
     }
 
 
-def person_search(
-    user, *, query: str, birth_year: int | None = None, purpose: str = Purpose.INTAKE, request=None, limit: int = 10
-) -> list[Person]:
-    """Persons the user may reach whose name contains every word typed; audited as a search.
+@dataclass
+class KnownElsewhere:
+    """A person the user may not see who fits the search: only who to ask, never who it is."""
 
-    Issue 5 replaces the matching with Cyrillic/Latin-aware ranking.
-    """
-    words = search_key(query).split()
-    if not words:
+    agencies: list
+    score: float
+
+
+@dataclass
+class PersonSearch:
+    """What a person search shows: the persons the user may see, best first, each with `.score`;
+    and, where the policy allows it, that other agencies know someone who fits."""
+
+    found: list[Person] = field(default_factory=list)
+    known_elsewhere: list[KnownElsewhere] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.found or self.known_elsewhere)
+
+
+def _candidates(query: NameQuery) -> list[Person]:
+    """Persons filed under any key of the query, those under the most keys first."""
+    keys = sorted(query.keys())
+    if not keys:
         return []
-    qs = persons_visible_to(user, purpose=purpose, action=Action.SEARCH_PERSONS)
-    for word in words:
-        qs = qs.filter(search_key__contains=word)
-    if birth_year:
-        qs = qs.filter(birth_year=birth_year)
-    results = list(qs.select_related("district").order_by("surname", "first_name", "pk")[:limit])
+    ids = (
+        PersonKey.objects.filter(key__in=keys)
+        .values("person_id")
+        .annotate(hits=Count("key"))
+        .order_by("-hits", "person_id")
+        .values_list("person_id", flat=True)[: settings.SAFEZONE_SEARCH_CANDIDATES]
+    )
+    return list(Person.objects.filter(pk__in=list(ids)).prefetch_related("other_names"))
+
+
+def _as_candidate(person: Person) -> Candidate:
+    others = list(person.other_names.all())
+    return Candidate(
+        surnames=[person.surname, *(n.surname for n in others if n.surname)],
+        given_names=[person.first_name, *(n.first_name for n in others if n.first_name)],
+        patronymics=[person.patronymic, *(n.patronymic for n in others if n.patronymic)],
+        birth=person.birth_date,
+        district_id=person.district_id,
+    )
+
+
+def _known_elsewhere(user, purpose: str, query: NameQuery, scored: list[tuple[float, Person]]) -> list[KnownElsewhere]:
+    """Flag and tag: for close matches the user may not see, the agencies that know them.
+
+    A person in a case sealed against the user is left out altogether: the seal exists because
+    someone there must not learn that the person is known.
+    """
+    close = [(score, p) for score, p in scored if score >= settings.SAFEZONE_FLAG_MIN_SCORE]
+    if not close or not query.names_a_person or not grants_for(user, Action.FLAG_PERSON, purpose):
+        return []
+    ids = [p.pk for _, p in close]
+    participants = apps.get_model("cases", "Participant").objects.filter(person_id__in=ids)
+    sealed = set(participants.filter(case_id__in=sealed_case_ids(user)).values_list("person_id", flat=True))
+    holders: dict[int, dict] = {}
+    for person_id, agency in (
+        (row.person_id, row.case.owner_agency) for row in participants.select_related("case__owner_agency")
+    ):
+        holders.setdefault(person_id, {})[agency.pk] = agency
+    flags = []
+    for score, person in close:
+        if person.pk in sealed:
+            continue
+        agencies = holders.get(person.pk) or (
+            {person.registered_by_id: person.registered_by} if person.registered_by_id else {}
+        )
+        if agencies:
+            flags.append(KnownElsewhere(agencies=sorted(agencies.values(), key=lambda a: a.name), score=score))
+    return flags
+
+
+def person_search(
+    user, *, query: NameQuery, purpose: str = Purpose.INTAKE, request=None, limit: int = 10
+) -> PersonSearch:
+    """Persons who fit what was typed, tolerant of script, transliteration, typos, short forms and
+    partial or swapped dates (people.matching); audited as a search.
+
+    The user sees the persons they may reach; a close match they may not reach shows only as
+    "known to another agency" (when their role may learn that), and a sealed one not at all.
+    """
+    if not query:
+        return PersonSearch()
+    scored = [(query.score(_as_candidate(p)), p) for p in _candidates(query)]
+    scored = sorted(
+        ((score, p) for score, p in scored if score >= settings.SAFEZONE_SEARCH_MIN_SCORE),
+        key=lambda sp: (-sp[0], sp[1].surname, sp[1].first_name, sp[1].pk),
+    )
+    visible = set(
+        persons_visible_to(user, purpose=purpose, action=Action.SEARCH_PERSONS)
+        .filter(pk__in=[p.pk for _, p in scored])
+        .values_list("pk", flat=True)
+    )
+    found = []
+    for score, person in scored:
+        if person.pk in visible and len(found) < limit:
+            person.score = score
+            found.append(person)
+    hidden = [(score, p) for score, p in scored if p.pk not in visible][:limit]
+    result = PersonSearch(found=found, known_elsewhere=_known_elsewhere(user, purpose, query, hidden))
     record_list_read(
         user=user,
         action=Action.SEARCH_PERSONS,
         purpose=purpose,
         object_type="person",
-        ids=[p.pk for p in results],
+        ids=[p.pk for p in found],
         request=request,
-        extra={"query_words": len(words)},
+        extra={"known_elsewhere": len(result.known_elsewhere)},
     )
-    return results
+    return result
 
 
 def person_unscoped(pk) -> Person:

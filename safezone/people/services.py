@@ -8,20 +8,44 @@ from django.utils.translation import gettext_lazy as _
 
 from safezone.access.policy import Action
 from safezone.access.services import authorize
-from safezone.common.bulk import insert_with_history
+from safezone.common.bulk import insert_values, insert_with_history
 from safezone.common.errors import ChangedMeanwhile
-from safezone.common.text import search_key
 
 from .dates import PartialDate
-from .models import Contact, Household, HouseholdMember, Identifier, Person, PersonName, Relation
+from .matching import person_keys
+from .models import Contact, Household, HouseholdMember, Identifier, Person, PersonKey, PersonName, Relation
 
 
-def person_search_key(person: Person, other_names: list[PersonName] = ()) -> str:
-    """The text person search compares: all names of the person, lower-cased and folded."""
-    parts = [person.surname, person.first_name, person.patronymic]
-    for name in other_names:
-        parts += [name.surname, name.first_name, name.patronymic]
-    return search_key(*parts)[:400]
+def _keys_of(person: Person, other_names: list[PersonName] = ()) -> set[str]:
+    return person_keys(
+        [person.surname, *(n.surname for n in other_names if n.surname)],
+        [person.first_name, *(n.first_name for n in other_names if n.first_name)],
+        person.birth_year,
+    )
+
+
+def person_keys_refresh(person: Person) -> None:
+    """File the person afresh under the search keys of their current names and birth year
+    (after any change to them: an edit, another name added, a merge)."""
+    keys = _keys_of(person, list(person.other_names.all()))
+    PersonKey.objects.filter(person=person).delete()
+    PersonKey.objects.bulk_create([PersonKey(key=key, person=person) for key in sorted(keys)])
+
+
+def other_name_add(*, person: Person, kind: str, surname: str = "", first_name: str = "", patronymic: str = ""):
+    """Record another name the person is or was known by, and file them under it too."""
+    if kind not in PersonName.Kind.values or not (surname.strip() or first_name.strip()):
+        raise ValidationError(_("Give the kind of name and at least a surname or a first name."))
+    with transaction.atomic():
+        name = PersonName.objects.create(
+            person=person,
+            kind=kind,
+            surname=surname.strip(),
+            first_name=first_name.strip(),
+            patronymic=patronymic.strip(),
+        )
+        person_keys_refresh(person)
+    return name
 
 
 def identifier_normalize(kind: str, value: str) -> str:
@@ -60,10 +84,10 @@ def person_create(
         registered_by=agency,
         created_by=actor,
     )
-    person.search_key = person_search_key(person)
     person._history_user = actor
     with transaction.atomic():
         person.save()
+        person_keys_refresh(person)
         for kind, value in identifiers:
             Identifier.objects.create(person=person, kind=kind, value=identifier_normalize(kind, value))
     return person
@@ -89,9 +113,12 @@ def persons_bulk_create(*, batch: PersonBatch) -> list[Person]:
     names_by_person: dict[int, list[PersonName]] = {}
     for i, name in batch.other_names:
         names_by_person.setdefault(i, []).append(name)
-    for i, person in enumerate(batch.persons):
-        person.search_key = person_search_key(person, names_by_person.get(i, []))
     persons = insert_with_history(Person, batch.persons)
+    insert_values(
+        PersonKey,
+        ["key", "person_id"],
+        [(key, person.pk) for i, person in enumerate(persons) for key in _keys_of(person, names_by_person.get(i, []))],
+    )
     for i, name in batch.other_names:
         name.person = persons[i]
     insert_with_history(PersonName, [n for _, n in batch.other_names])
@@ -148,10 +175,10 @@ def person_update(
         person.birth_month = birth.month if birth else None
         person.birth_day = birth.day if birth else None
         person.district = district
-        person.search_key = person_search_key(person, list(person.other_names.all()))
         person.version += 1
         person._history_user = actor
         person.save()
+        person_keys_refresh(person)
     return person
 
 

@@ -77,6 +77,39 @@ def test_intake_can_pick_the_person_found_by_the_live_search(live_server, live_w
     shoot(page, output_path, "intake-existing-person")
 
 
+def test_intake_finds_a_latin_short_form_as_the_girl_already_registered(live_server, live_world, page, output_path):
+    """The clinic writes "Kuznecova Anja"; the register knows "Кузнецова Анна": intake offers her
+    record, and picking her opens the case without a second person."""
+    from safezone.cases.models import Participant
+    from safezone.people.models import Person
+    from safezone.people.services import person_keys_refresh
+
+    w = live_world
+    anja = Person.objects.create(
+        surname="Кузнецова", first_name="Анна", patronymic="Сергеевна", sex="F", birth_year=2011
+    )
+    person_keys_refresh(anja)
+    Participant.objects.create(case=w.case_a, person=anja, role="child")
+    persons_before = Person.objects.count()
+    sign_in(page, live_server.url, "anna")
+    page.goto(f"{live_server.url}/cases/intake/")
+    page.get_by_label("Фамилия").fill("Kuznecova")
+    page.get_by_label("Имя", exact=True).fill("Anja")
+    candidate = page.get_by_label(re.compile("Кузнецова Анна Сергеевна"))
+    expect(candidate).to_be_visible()
+    shoot(page, output_path, "intake-transliterated-name")
+    with page.expect_popup() as popup:
+        page.locator(".candidate", has=candidate).get_by_role("link", name="открыть запись").click()
+    expect(popup.value.get_by_role("heading", name=re.compile("Кузнецова Анна"))).to_be_visible()
+    candidate.check()
+    page.get_by_label("Дата происшествия").fill("2026-01-15")
+    page.get_by_label("физическое насилие").check()
+    page.get_by_role("button", name="Открыть дело").click()
+    expect(page.get_by_role("alert").filter(has_text="открыто")).to_be_visible()
+    assert Person.objects.count() == persons_before
+    assert Case.objects.filter(participants__person=anja).count() == 2
+
+
 def test_a_user_outside_the_scope_sees_not_found(live_server, live_world, page):
     sign_in(page, live_server.url, "olga")
     page.goto(f"{live_server.url}/cases/{live_world.case_a.pk}/")
