@@ -135,8 +135,8 @@ def bench_febrl():
         rows.append({"setup": name, **quality(predicted, truth), "seconds": round(seconds, 1)})
     for row in rows:
         print(
-            f"FEBRL4 5000x5000 (no SSN) | {row['setup']:<15} | precision {row['precision']:.4f} recall {row['recall']:.4f} "
-            f"F1 {row['f1']:.4f} | train+predict {row['seconds']} s"
+            f"FEBRL4 5000x5000 (no SSN) | {row['setup']:<15} | precision {row['precision']:.4f} "
+            f"recall {row['recall']:.4f} F1 {row['f1']:.4f} | train+predict {row['seconds']} s"
         )
     print("reproduce: .venv/bin/python bench/linkage.py febrl")
     return rows
