@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "safezone.access",
     "safezone.audit",
     "safezone.people",
+    "safezone.linkage",
     "safezone.cases",
     "safezone.assessments",
     "safezone.meetings",
@@ -302,6 +303,14 @@ SAFEZONE_LIST_COUNT_CAP = int(os.environ.get("SAFEZONE_LIST_COUNT_CAP", "10000")
 SAFEZONE_SEARCH_CANDIDATES = int(os.environ.get("SAFEZONE_SEARCH_CANDIDATES", "300"))
 SAFEZONE_SEARCH_MIN_SCORE = float(os.environ.get("SAFEZONE_SEARCH_MIN_SCORE", "0.65"))
 SAFEZONE_FLAG_MIN_SCORE = float(os.environ.get("SAFEZONE_FLAG_MIN_SCORE", "0.85"))
+# Record linkage (issue 5): the trained model (Splink JSON with our version), used by link_files
+# and the register's batch linkage when present; trained anew on the input otherwise.
+# Pairs at or above the review threshold go to the data steward's queue; at or above the
+# auto-merge threshold they merge by themselves (off unless set: a wrong merge hides a person).
+SAFEZONE_LINKAGE_REVIEW_THRESHOLD = float(os.environ.get("SAFEZONE_LINKAGE_REVIEW_THRESHOLD", "0.8"))
+_auto = os.environ.get("SAFEZONE_LINKAGE_AUTO_MERGE_THRESHOLD", "")
+SAFEZONE_LINKAGE_AUTO_MERGE_THRESHOLD = float(_auto) if _auto else None
+SAFEZONE_LINKAGE_MODEL = Path(os.environ.get("SAFEZONE_LINKAGE_MODEL") or VAR_DIR / "linkage" / "model.json")
 # An export carries at most this many rows (narrow the filters for more): exports leak.
 SAFEZONE_EXPORT_MAX_ROWS = int(os.environ.get("SAFEZONE_EXPORT_MAX_ROWS", "5000"))
 # Extra folders of questionnaire versions (besides safezone/assessments/instruments), separated by ":".

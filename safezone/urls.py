@@ -19,6 +19,7 @@ urlpatterns = [
     path("assessments/", include("safezone.assessments.urls")),
     path("meetings/", include("safezone.meetings.urls")),
     path("audit/", include("safezone.audit.urls")),
+    path("linkage/", include("safezone.linkage.urls")),
     path("api/", include("safezone.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -79,6 +79,9 @@ DOORS = {
     "meeting-list": ("get", "/api/meetings/"),
     "meeting-detail": ("get", "/api/meetings/{meeting}/"),
     "person-list": ("get", "/api/persons/"),
+    "linkage:queue": ("get", "/linkage/"),
+    "linkage:pair": ("get", "/linkage/pairs/{pair}/"),
+    "linkage:unmerge": ("post", "/linkage/merges/{merge}/undo/"),
     "person-detail": ("get", "/api/persons/{person}/"),
 }
 # Doors to one record, or to a step on it: an outsider gets a 404 and leaves a recorded refusal.
@@ -133,6 +136,9 @@ RECORD_DOORS = [
     "case-services",
     "meeting-detail",
     "person-detail",
+    "linkage:queue",
+    "linkage:pair",
+    "linkage:unmerge",
 ]
 # Routes that carry no personal data of the register (sign-in, the user's own notifications, schema).
 NOT_DOORS = {
@@ -225,7 +231,13 @@ def doors(world):
         reason="x" * 30,
         expires_at=world.case_a.created_at,
     )
+    from safezone.linkage.models import CandidatePair, Merge
+
+    pair = CandidatePair.objects.create(left=world.maria, right=world.elena, probability=0.9, model_version="t")
+    merge = Merge.objects.create(kept=world.maria, merged=world.elena, pair=pair, moved={}, merged_by=world.root)
     return {
+        "pair": pair.pk,
+        "merge": merge.pk,
         "case": world.case_a.pk,
         "person": world.maria.pk,
         "referral": referral.pk,

@@ -46,6 +46,8 @@ class Action(models.TextChoices):
     VIEW_MEETING = "meeting.view", _("see a multi-agency meeting and its agenda")
     RESEARCH_MEETING = "meeting.research", _("record what the agency knows before a meeting")
     RUN_MEETING = "meeting.run", _("plan and chair a multi-agency meeting")
+    REVIEW_LINKAGE = "linkage.review", _("review pairs of records that may be one person")
+    MERGE_PERSONS = "linkage.merge", _("merge or separate person records")
 
 
 class Scope(models.IntegerChoices):
@@ -69,6 +71,8 @@ class Purpose(models.TextChoices):
     # A member agency of a multi-agency risk meeting reaches only the cases on its meetings' agendas.
     MEETING = "meeting", _("multi-agency risk meeting")
     DATA_PROTECTION = "data_protection", _("data protection")
+    # One person, one record: the data steward's review of linkage.
+    DATA_QUALITY = "data_quality", _("data quality (one person, one record)")
 
 
 class FieldGroup(models.TextChoices):
@@ -164,6 +168,13 @@ ROLE_POLICY: dict[str, RolePolicy] = {
         frozenset({Action.SEARCH_PERSONS, Action.READ_AUDIT, Action.EXPORT_AUDIT, Action.REVIEW_BREAK_GLASS}),
         frozenset({Purpose.DATA_PROTECTION}),
     ),
+    # The data steward sees names, birth dates, documents and districts of the persons in the
+    # pairs linkage found, across the region (a seal still hides a person), never case content.
+    Role.DATA_STEWARD: RolePolicy(
+        Scope.REGION,
+        frozenset({Action.REVIEW_LINKAGE, Action.MERGE_PERSONS}),
+        frozenset({Purpose.DATA_QUALITY}),
+    ),
     # Analysts work on pseudonymised figures only; administrators keep reference data.
     Role.ANALYST: RolePolicy(Scope.NONE, _NOTHING, _NOTHING),
     Role.ADMINISTRATOR: RolePolicy(Scope.NONE, _NOTHING, _NOTHING),
@@ -186,6 +197,7 @@ PURPOSE_ACTIONS: dict[str, frozenset[str]] = {
     Purpose.DATA_PROTECTION: frozenset(
         {Action.SEARCH_PERSONS, Action.READ_AUDIT, Action.EXPORT_AUDIT, Action.REVIEW_BREAK_GLASS}
     ),
+    Purpose.DATA_QUALITY: frozenset({Action.REVIEW_LINKAGE, Action.MERGE_PERSONS}),
     # At a meeting a member reads the agenda's cases and records what the agency knows; the
     # case work itself (edits, referrals, plans) is done under case work by the case's own team.
     Purpose.MEETING: frozenset(

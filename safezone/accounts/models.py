@@ -19,6 +19,8 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("coordinator")
     ADMINISTRATOR = "administrator", _("administrator")
     DPO = "dpo", _("data-protection officer")
+    # Reviews the pairs record linkage found and merges or separates person records.
+    DATA_STEWARD = "data_steward", _("data steward")
 
 
 class User(AbstractUser):

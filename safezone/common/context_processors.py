@@ -21,6 +21,7 @@ def _nav(request) -> dict:
         "intake": bool(purposes_for(user, Action.OPEN_CASE)),
         "referrals": bool(purposes_for(user, Action.ANSWER_REFERRAL)),
         "audit": bool(purposes_for(user, Action.READ_AUDIT)),
+        "linkage": bool(purposes_for(user, Action.REVIEW_LINKAGE)),
         "capacity": bool(purposes_for(user, Action.VIEW_CAPACITY)),
         "meetings": bool(purposes_for(user, Action.VIEW_MEETING)),
         "unread": unread_notifications(user).count(),

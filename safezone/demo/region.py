@@ -359,6 +359,7 @@ STAFF = [
     ("kdn.cher", Role.COORDINATOR, "kdn-cherepovets", False),
     ("ngo.ribbon", Role.CASEWORKER, "ngo-white-ribbon", False),
     ("ngo.teenager", Role.CASEWORKER, "ngo-teenager", False),
+    ("steward", Role.DATA_STEWARD, "department", False),
 ]
 # Users who hold a second role elsewhere (e.g. a supervisor who also takes cases).
 EXTRA_MEMBERSHIPS = [("social.supervisor", Role.CASEWORKER, "kcson-vologda")]

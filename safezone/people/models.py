@@ -57,6 +57,11 @@ class Person(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Raised on every change; an edit based on an older version is refused, not silently applied.
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Set when a data steward merged this record into another (linkage): the row stays, with its
+    # history, so that an unmerge can restore it; search and lists leave merged records out.
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -26,8 +26,13 @@ def _keys_of(person: Person, other_names: list[PersonName] = ()) -> set[str]:
 
 def person_keys_refresh(person: Person) -> None:
     """File the person afresh under the search keys of their current names and birth year
-    (after any change to them: an edit, another name added, a merge)."""
-    keys = _keys_of(person, list(person.other_names.all()))
+    (after any change to them: an edit, another name added, a merge). A record merged into this
+    one lends its names: a search for how another agency wrote her finds the kept record."""
+    merged = [
+        PersonName(surname=p.surname, first_name=p.first_name, kind=PersonName.Kind.ALIAS)
+        for p in Person.objects.filter(merged_into=person).only("surname", "first_name")
+    ]
+    keys = _keys_of(person, list(person.other_names.all()) + merged)
     PersonKey.objects.filter(person=person).delete()
     PersonKey.objects.bulk_create([PersonKey(key=key, person=person) for key in sorted(keys)])
 

@@ -12,6 +12,11 @@
       event.target.form.requestSubmit();
     }
   });
+  // Forms marked data-confirm ask before a step that changes many records (undoing a merge).
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
   // Intake: choosing a found person (or "new person") fills the hidden field the server reads.
   document.addEventListener("change", function (event) {
     if (!event.target.matches("input[name=candidate]")) { return; }

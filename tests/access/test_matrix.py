@@ -43,6 +43,8 @@ SCOPE = {
     Role.DPO: REGION,
     Role.ANALYST: NONE,
     Role.ADMINISTRATOR: NONE,
+    # The data steward reaches persons only in linkage's review queue (tests/linkage), no case door.
+    Role.DATA_STEWARD: NONE,
 }
 FRONT_LINE = {
     Role.CASEWORKER,

@@ -1,0 +1,85 @@
+"""Batch linkage over the register: every person record (merged ones aside) through the model,
+pairs above the review threshold onto the steward's queue."""
+
+import pandas as pd
+from django.conf import settings
+
+from safezone.people.models import Identifier, Person
+
+from . import model
+from .prepare import prepare
+from .services import pairs_auto_merge, pairs_record
+
+CHUNK = 50_000
+
+
+def register_frame(progress=print) -> pd.DataFrame:
+    """The register's persons as linkage input rows (a system read of ids and names: no one sees them)."""
+    snils = dict(Identifier.objects.filter(kind="snils").values_list("person_id", "value"))
+    rows, last = [], 0
+    while True:
+        chunk = list(
+            Person.objects.filter(pk__gt=last, merged_into__isnull=True)
+            .order_by("pk")
+            .values_list(
+                "pk", "surname", "first_name", "patronymic", "sex", "birth_year", "birth_month", "birth_day",
+                "district__code",
+            )[:CHUNK]
+        )  # fmt: skip
+        if not chunk:
+            break
+        last = chunk[-1][0]
+        for pk, surname, first, patronymic, sex, year, month, day, district in chunk:
+            birth = (
+                ""
+                if year is None
+                else f"{year:04d}" + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if day else "")
+            )
+            rows.append(
+                {
+                    "id": str(pk),
+                    "surname": surname,
+                    "first_name": first,
+                    "patronymic": patronymic,
+                    "sex": sex if sex in ("F", "M") else "",
+                    "birth_date": birth,
+                    "snils": snils.get(pk, ""),
+                    "address": "",
+                    "district": district or "",
+                }
+            )
+        progress(f"{len(rows)} persons read")
+    return pd.DataFrame(
+        rows, columns=["id", "surname", "first_name", "patronymic", "sex", "birth_date", "snils", "address", "district"]
+    )
+
+
+def link_register(*, retrain: bool = False, progress=print) -> dict:
+    """Link the register with the saved model (trained and saved first when there is none, or when
+    asked); put the pairs on the review queue. Returns figures for the caller to print."""
+    frame = prepare(register_frame(progress))
+    path = settings.SAFEZONE_LINKAGE_MODEL
+    if retrain or not path.exists():
+        progress("training the model on the register")
+        trained = model.train([frame])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model.save(trained, path)
+        linker, version = trained.linker, trained.version
+        progress(f"model trained in {trained.seconds:.1f} s and saved to {path}")
+    else:
+        linker, version = model.load([frame], path), model.MODEL_VERSION
+        progress(f"model {path} loaded")
+    pairs, _ = model.predict(linker, settings.SAFEZONE_LINKAGE_REVIEW_THRESHOLD)
+    found = [
+        (int(a), int(b), float(p))
+        for a, b, p in zip(pairs["unique_id_l"], pairs["unique_id_r"], pairs["match_probability"])
+    ]
+    new = pairs_record(found, model_version=version)
+    progress(
+        f"{len(found)} pairs at or above {settings.SAFEZONE_LINKAGE_REVIEW_THRESHOLD}, {new} new on the review queue"
+    )
+    merged = 0
+    if settings.SAFEZONE_LINKAGE_AUTO_MERGE_THRESHOLD is not None:
+        merged = pairs_auto_merge(settings.SAFEZONE_LINKAGE_AUTO_MERGE_THRESHOLD)
+        progress(f"{merged} pairs at or above {settings.SAFEZONE_LINKAGE_AUTO_MERGE_THRESHOLD} merged automatically")
+    return {"persons": len(frame), "pairs": len(found), "new": new, "merged": merged}
