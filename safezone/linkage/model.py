@@ -43,7 +43,9 @@ def _name() -> dict:
         "output_column_name": "name",
         "comparison_levels": [
             _null("sn", "fn"),
-            _level(f"{_SAME_SN} AND {_SAME_FN}", "surname and first name"),
+            # A common surname says less than a rare one: Splink weighs the exact level by how
+            # often the surname occurs (term frequency), learnt from the records themselves.
+            {**_level(f"{_SAME_SN} AND {_SAME_FN}", "surname and first name"), "tf_adjustment_column": "sn"},
             # Written in each other's fields ("Анна Кузнецова" in a surname-first form).
             _level(
                 'jaro_winkler_similarity("sn_raw_l", "fn_r") >= 0.9 '
@@ -56,7 +58,7 @@ def _name() -> dict:
             _level(f"{_jw('sn', 0.92)} AND {_jw('fn_full', 0.92)}", "both close"),
             _level(f"{_jw('sn', 0.85)} AND {_jw('fn_full', 0.85)}", "both fairly close"),
             _level(f'{_SAME_SN} AND ("fn_l" IS NULL OR "fn_r" IS NULL)', "surname, no first name"),
-            _level(_SAME_SN, "surname only"),
+            {**_level(_SAME_SN, "surname only"), "tf_adjustment_column": "sn"},
             # Another surname, same first name: a maiden name, a remarriage, a typo beyond repair.
             _level(_SAME_FN, "first name only"),
             _level("ELSE", "else"),
@@ -217,7 +219,7 @@ def _linker(frames: list, spec, db_api=None) -> Linker:
     return Linker(registered if len(registered) > 1 else registered[0], spec, log_level=logging.WARNING)
 
 
-def train(frames: list, *, seed: int = 1, max_pairs: float = 2e6, db_api=None) -> Trained:
+def train(frames: list, *, seed: int = 1, max_pairs: float = 1e6, db_api=None) -> Trained:
     """A model trained on these records by Splink's own estimators."""
     started = time.perf_counter()
     link_type = "link_only" if len(frames) > 1 else "dedupe_only"
