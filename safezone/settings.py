@@ -300,7 +300,7 @@ SAFEZONE_LIST_COUNT_CAP = int(os.environ.get("SAFEZONE_LIST_COUNT_CAP", "10000")
 # Person search (issue 5): how many persons sharing a key with the query are scored; the score
 # (0..1, people.matching) a person needs to be shown; and the higher score a person the user
 # may not see needs before the search says which agencies know them ("flag and tag").
-SAFEZONE_SEARCH_CANDIDATES = int(os.environ.get("SAFEZONE_SEARCH_CANDIDATES", "300"))
+SAFEZONE_SEARCH_CANDIDATES = int(os.environ.get("SAFEZONE_SEARCH_CANDIDATES", "200"))
 SAFEZONE_SEARCH_MIN_SCORE = float(os.environ.get("SAFEZONE_SEARCH_MIN_SCORE", "0.65"))
 SAFEZONE_FLAG_MIN_SCORE = float(os.environ.get("SAFEZONE_FLAG_MIN_SCORE", "0.85"))
 # Record linkage (issue 5): the trained model (Splink JSON with our version), used by link_files

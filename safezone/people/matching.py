@@ -28,15 +28,19 @@ def _given_keys(names) -> list[str]:
 
 
 def person_keys(surnames: list[str], given_names: list[str], birth_year: int | None) -> set[str]:
-    """What one person is filed under for search: each surname (in every spelling and gender) and
-    its consonants, its first three letters with the first name's initial, and each first name
-    (with its full forms) with the birth year. A typo spoils some of these keys, rarely all."""
+    """What one person is filed under for search. Each surname (in every spelling and gender) alone
+    (`s:`, for a search by surname only), and with the first name's initial: as it is (`i:`), by
+    its consonants (`c:`, typos in vowels) and by its first three letters (`p:`, typos further
+    on); and each first name (with its full forms) with the birth year (`y:`, typos in the
+    surname). A typo spoils some of these keys, rarely all; a common surname alone is filed
+    under ten thousand persons in a million, with an initial under a few hundred."""
     keys = set()
     given = _given_keys(given_names)
     initials = {g[0] for g in given if g}
     for key in _surname_keys(surnames):
-        keys |= {f"s:{key}", f"c:{consonants(key)}"}
-        keys |= {f"p:{key[:3]}:{i}" for i in initials}
+        keys.add(f"s:{key}")
+        for i in initials:
+            keys |= {f"i:{key}:{i}", f"c:{consonants(key)}:{i}", f"p:{key[:3]}:{i}"}
     if birth_year:
         keys |= {f"y:{g}:{birth_year}" for g in given}
     return {k[:80] for k in keys}
@@ -162,14 +166,19 @@ class NameQuery:
         return any(r.given and len(r.given[0]) > 1 for r in self.readings)
 
     def keys(self) -> set[str]:
-        """PersonKey keys to look up: any person filed under one of them is a candidate."""
+        """PersonKey keys to look up: any person filed under one of them is a candidate. With a
+        first name (or its initial) typed, the keys carry the initial; a surname alone looks up
+        everyone with that surname."""
         keys = set()
         for r in self.readings:
             given = _given_keys(r.given) if r.given and len(r.given[0]) > 1 else []
             initials = {g[0] for g in given} | {surname_key(w)[0][:1] for w in r.given if len(w) == 1}
+            initials.discard("")
             for key in _surname_keys(r.surname):
-                keys |= {f"s:{key}", f"c:{consonants(key)}"}
-                keys |= {f"p:{key[:3]}:{i}" for i in initials if i}
+                if not initials:
+                    keys.add(f"s:{key}")
+                for i in initials:
+                    keys |= {f"i:{key}:{i}", f"c:{consonants(key)}:{i}", f"p:{key[:3]}:{i}"}
             if self.birth:
                 keys |= {f"y:{g}:{self.birth.year}" for g in given}
         return {k[:80] for k in keys}

@@ -119,6 +119,7 @@ def skeleton(word: str) -> str:
 _SURNAME_GENDER = [(re.compile(r"(ov|ev|in)a$"), r"\1"), (re.compile(r"(aia|oi)$"), "i")]
 
 
+@lru_cache(maxsize=65536)
 def surname_key(word: str) -> tuple[str, ...]:
     """Keys of one surname word, the same for the woman's and the man's form."""
     keys = []
@@ -134,6 +135,7 @@ def surname_key(word: str) -> tuple[str, ...]:
 _PATRONYMIC_END = re.compile(r"(iqna|[oe]vna|[oe]viq|iq)$")
 
 
+@lru_cache(maxsize=65536)
 def patronymic_keys(word: str) -> tuple[str, ...]:
     """Stems of a patronymic: the father's name without the son's or daughter's ending."""
     key = skeleton(word)
@@ -151,6 +153,7 @@ def _full_forms() -> dict[str, tuple[str, ...]]:
     return {key: tuple(sorted(v)) for key, v in table.items()}
 
 
+@lru_cache(maxsize=65536)
 def given_name_keys(word: str) -> tuple[str, ...]:
     """Keys of a first name: its own, and the full names it is short for (Аня → анна)."""
     keys = list(skeletons(word))

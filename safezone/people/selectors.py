@@ -86,7 +86,7 @@ def _candidates(query: NameQuery) -> list[Person]:
         .order_by("-hits", "person_id")
         .values_list("person_id", flat=True)[: settings.SAFEZONE_SEARCH_CANDIDATES]
     )
-    return list(Person.objects.filter(pk__in=list(ids)).prefetch_related("other_names"))
+    return list(Person.objects.filter(pk__in=list(ids)).select_related("district").prefetch_related("other_names"))
 
 
 def _as_candidate(person: Person) -> Candidate:

@@ -16,7 +16,8 @@ from .matching import person_keys
 from .models import Contact, Household, HouseholdMember, Identifier, Person, PersonKey, PersonName, Relation
 
 
-def _keys_of(person: Person, other_names: list[PersonName] = ()) -> set[str]:
+def keys_of(person: Person, other_names: list[PersonName] = ()) -> set[str]:
+    """The search keys of a person with these other names (people.matching.person_keys)."""
     return person_keys(
         [person.surname, *(n.surname for n in other_names if n.surname)],
         [person.first_name, *(n.first_name for n in other_names if n.first_name)],
@@ -32,7 +33,7 @@ def person_keys_refresh(person: Person) -> None:
         PersonName(surname=p.surname, first_name=p.first_name, kind=PersonName.Kind.ALIAS)
         for p in Person.objects.filter(merged_into=person).only("surname", "first_name")
     ]
-    keys = _keys_of(person, list(person.other_names.all()) + merged)
+    keys = keys_of(person, list(person.other_names.all()) + merged)
     PersonKey.objects.filter(person=person).delete()
     PersonKey.objects.bulk_create([PersonKey(key=key, person=person) for key in sorted(keys)])
 
@@ -122,7 +123,7 @@ def persons_bulk_create(*, batch: PersonBatch) -> list[Person]:
     insert_values(
         PersonKey,
         ["key", "person_id"],
-        [(key, person.pk) for i, person in enumerate(persons) for key in _keys_of(person, names_by_person.get(i, []))],
+        [(key, person.pk) for i, person in enumerate(persons) for key in keys_of(person, names_by_person.get(i, []))],
     )
     for i, name in batch.other_names:
         name.person = persons[i]
