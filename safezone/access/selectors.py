@@ -352,6 +352,15 @@ def person_filter(user, action: str, purpose: str) -> Q:
     return Q(pk__in=participations.values("person_id"))
 
 
+def persons_reachable_among(user, action: str, purpose: str, person_ids: list[int]) -> set[int]:
+    """Which of these persons the user may reach (as person_filter decides), for a short list of
+    candidates: their participations are looked up first, then only those cases are checked."""
+    if not person_ids or not grants_for(user, action, purpose):
+        return set()
+    participations = _participants().filter(person_id__in=person_ids)
+    return set(participations.filter(case_filter(user, action, purpose, "case__")).values_list("person_id", flat=True))
+
+
 def _deny(rule: str) -> Decision:
     return Decision(False, rule)
 

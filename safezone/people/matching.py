@@ -27,12 +27,15 @@ def _given_keys(names) -> list[str]:
     return list(dict.fromkeys(k for n in names for w in words(n)[:1] for k in given_name_keys(w)))
 
 
-def person_keys(surnames: list[str], given_names: list[str], birth_year: int | None) -> set[str]:
+def person_keys(
+    surnames: list[str], given_names: list[str], birth_year: int | None, birth_month=None, birth_day=None
+) -> set[str]:
     """What one person is filed under for search. Each surname (in every spelling and gender) alone
     (`s:`, for a search by surname only), and with the first name's initial: as it is (`i:`), by
     its consonants (`c:`, typos in vowels) and by its first three letters (`p:`, typos further
-    on); and each first name (with its full forms) with the birth year (`y:`, typos in the
-    surname). A typo spoils some of these keys, rarely all; a common surname alone is filed
+    on); each first name (with its full forms) with the birth year (`y:`, typos in the surname);
+    and the full birth date with the initial (`d:`, a misspelt surname of a common first name).
+    A typo spoils some of these keys, rarely all; a common surname alone is filed
     under ten thousand persons in a million, with an initial under a few hundred."""
     keys = set()
     given = _given_keys(given_names)
@@ -43,6 +46,8 @@ def person_keys(surnames: list[str], given_names: list[str], birth_year: int | N
             keys |= {f"i:{key}:{i}", f"c:{consonants(key)}:{i}", f"p:{key[:3]}:{i}"}
     if birth_year:
         keys |= {f"y:{g}:{birth_year}" for g in given}
+        if birth_month and birth_day:
+            keys |= {f"d:{birth_year}-{birth_month}-{birth_day}:{i}" for i in initials}
     return {k[:80] for k in keys}
 
 
@@ -181,6 +186,10 @@ class NameQuery:
                     keys |= {f"i:{key}:{i}", f"c:{consonants(key)}:{i}", f"p:{key[:3]}:{i}"}
             if self.birth:
                 keys |= {f"y:{g}:{self.birth.year}" for g in given}
+            b = self.birth
+            if b and b.month and b.day:
+                days = {(b.month, b.day)} | ({(b.day, b.month)} if b.day <= 12 else set())  # swapped too
+                keys |= {f"d:{b.year}-{m}-{d}:{i}" for m, d in days for i in initials}
         return {k[:80] for k in keys}
 
     def _name_score(self, r: Reading, c: Candidate) -> float:

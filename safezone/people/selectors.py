@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 
 from safezone.access.policy import Action, Purpose
-from safezone.access.selectors import grants_for, person_filter, sealed_case_ids
+from safezone.access.selectors import grants_for, person_filter, persons_reachable_among, sealed_case_ids
 from safezone.access.services import authorize, record_list_read
 
 from .matching import Candidate, NameQuery
@@ -145,11 +145,7 @@ def person_search(
         ((score, p) for score, p in scored if score >= settings.SAFEZONE_SEARCH_MIN_SCORE),
         key=lambda sp: (-sp[0], sp[1].surname, sp[1].first_name, sp[1].pk),
     )
-    visible = set(
-        persons_visible_to(user, purpose=purpose, action=Action.SEARCH_PERSONS)
-        .filter(pk__in=[p.pk for _, p in scored])
-        .values_list("pk", flat=True)
-    )
+    visible = persons_reachable_among(user, Action.SEARCH_PERSONS, purpose, [p.pk for _, p in scored])
     found = []
     for score, person in scored:
         if person.pk in visible and len(found) < limit:

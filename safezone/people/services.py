@@ -22,6 +22,8 @@ def keys_of(person: Person, other_names: list[PersonName] = ()) -> set[str]:
         [person.surname, *(n.surname for n in other_names if n.surname)],
         [person.first_name, *(n.first_name for n in other_names if n.first_name)],
         person.birth_year,
+        person.birth_month,
+        person.birth_day,
     )
 
 

@@ -86,3 +86,10 @@ def test_roles_without_flag_and_tag_learn_nothing_of_other_agencies(world):
 
 def test_an_unrelated_name_finds_nobody(world):
     assert not search(world.anna, "Петров Семён")
+
+
+def test_a_badly_misspelt_surname_is_found_by_the_first_name_and_birth_date(world):
+    # Two slips in the surname (and the date typed day first): the surname keys miss, the first
+    # name with the year and the full date with the initial still find her.
+    found = search(world.anna, "Кзунецвоа Мария", PartialDate(1988, 12, 3)).found
+    assert found and found[0] == world.maria

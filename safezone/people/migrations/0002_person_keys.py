@@ -18,7 +18,7 @@ def file_every_person(apps, schema_editor):
         rows = list(
             Person.objects.filter(pk__gt=last)
             .order_by("pk")
-            .values_list("pk", "surname", "first_name", "birth_year")[:CHUNK]
+            .values_list("pk", "surname", "first_name", "birth_year", "birth_month", "birth_day")[:CHUNK]
         )
         if not rows:
             return
@@ -29,10 +29,10 @@ def file_every_person(apps, schema_editor):
         ).values_list("person_id", "surname", "first_name"):
             others.setdefault(person_id, []).append((surname, first_name))
         keys = []
-        for pk, surname, first_name, year in rows:
+        for pk, surname, first_name, year, month, day in rows:
             names = others.get(pk, [])
             for key in person_keys(
-                [surname, *(s for s, _ in names if s)], [first_name, *(f for _, f in names if f)], year
+                [surname, *(s for s, _ in names if s)], [first_name, *(f for _, f in names if f)], year, month, day
             ):
                 keys.append(PersonKey(key=key, person_id=pk))
         PersonKey.objects.bulk_create(keys, batch_size=5000)
