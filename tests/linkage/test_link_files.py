@@ -14,6 +14,8 @@ from safezone.linkage.files import read_extract
 from safezone.linkage.prepare import prepare
 from safezone.linkage.synthetic import records, true_pairs, write_csv
 
+pytestmark = pytest.mark.no_database
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

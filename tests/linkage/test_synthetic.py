@@ -9,6 +9,8 @@ import pytest
 from safezone.linkage.synthetic import COLUMNS, _snils_ok, records, true_pairs, write_csv
 from safezone.people.diminutives import DIMINUTIVES
 
+pytestmark = pytest.mark.no_database
+
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 

@@ -19,6 +19,8 @@ from safezone.people.names import (
     words,
 )
 
+pytestmark = pytest.mark.no_database
+
 NAMES = sorted(
     set(Provider.last_names_male)
     | set(Provider.last_names_female)
