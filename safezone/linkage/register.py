@@ -14,7 +14,11 @@ CHUNK = 50_000
 
 
 def register_frame(progress=print) -> pd.DataFrame:
-    """The register's persons as linkage input rows (a system read of ids and names: no one sees them)."""
+    """The register's persons as linkage input rows.
+
+    A system read, not a selector with a user and a purpose: no one sees these rows; what a
+    person sees of the pairs found goes through `linkage.selectors` (access, audit).
+    """
     snils = dict(Identifier.objects.filter(kind="snils").values_list("person_id", "value"))
     rows, last = [], 0
     while True:
