@@ -137,7 +137,7 @@ def _snils() -> dict:
 # Pairs are compared only when they share one of these; each survives transliteration (the keys
 # are folded) and a typo in any one field (another rule still holds).
 BLOCKING = [
-    block_on("sn", "birth_y"),
+    block_on("sn", "fn_initial", "birth_y"),
     block_on("fn_full", "dob"),
     block_on("sn", "fn_full"),
     block_on("sn_cons", "fn_initial", "birth_y"),
@@ -147,6 +147,13 @@ BLOCKING = [
     "l.sn_raw = r.fn AND l.fn = r.sn_raw",
     block_on("dob", "district"),
     block_on("addr"),
+    # Within a district (26 in the region): a maiden surname with the year off by one, a
+    # misspelt surname with a partial date, a misspelt first name with no date at all.
+    block_on("fn_full", "birth_y", "district"),
+    block_on("fn_full", "birth_m", "birth_d", "district"),
+    block_on("sn", "fn_initial", "district"),
+    block_on("fn_full", "pn", "district"),
+    "substr(l.sn, 1, 4) = substr(r.sn, 1, 4) AND l.fn_full = r.fn_full AND l.district = r.district",
 ]
 # Broader rules, taken in this order while the comparisons they add stay within the budget: on a
 # few thousand records each is cheap and catches what two typos hide from the rules above; on a
