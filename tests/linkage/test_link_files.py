@@ -118,3 +118,13 @@ def test_a_file_in_another_encoding_is_refused_clearly(tmp_path):
     )
     with pytest.raises(CommandError, match="not UTF-8"):
         call_command("link_files", str(bad), out=str(tmp_path / "p.csv"), clusters=str(tmp_path / "c.csv"))
+
+
+def test_a_model_file_that_is_not_ours_is_refused_clearly(extract, tmp_path):
+    path, _, _ = extract
+    stale = tmp_path / "old.json"
+    stale.write_text('{"safezone_model_version": "sz-link-0"}', encoding="utf-8")
+    out = tmp_path / "p.csv"
+    with pytest.raises(CommandError, match="train it again"):
+        call_command("link_files", str(path), out=str(out), clusters=str(tmp_path / "c.csv"), model=str(stale))
+    assert not out.exists()

@@ -43,6 +43,8 @@ class Command(BaseCommand):
             )
         except BadInput as exc:
             raise CommandError(f"nothing written: {exc}") from None
+        except ValueError as exc:  # a saved model of another version, or not a model at all
+            raise CommandError(f"nothing written: {exc}") from None
         write(linked.pairs, options["out"])
         write(linked.clusters, options["clusters"])
         self.stdout.write(
