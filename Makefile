@@ -28,6 +28,9 @@ run: install
 	SAFEZONE_DEMO=1 $(PY) manage.py migrate --noinput
 	SAFEZONE_DEMO=1 $(PY) manage.py seed_demo --if-empty --cases $(DEMO_CASES) --seed $(DEMO_SEED)
 	SAFEZONE_DEMO=1 $(PY) manage.py demo_logins
+	@# The background worker (batch linkage runs) lives as long as the server.
+	SAFEZONE_DEMO=1 $(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	SAFEZONE_DEMO=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install-dev

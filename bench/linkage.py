@@ -154,7 +154,7 @@ def bench_synthetic(n: int, seed: int = 1) -> dict:
     truth_pairs = true_pairs(truth)
     ready = time.perf_counter()
     db = DuckDBAPI()
-    trained = model.train([frame], db_api=db)
+    trained = model.train([frame], api=db)
     pairs, _ = model.predict(trained.linker, 0.5)
     done = time.perf_counter()
     blocked = trained.linker.inference.compute_blocked_pairs_for_predict()

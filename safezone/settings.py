@@ -102,6 +102,9 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "axes",
+    # Background tasks (batch linkage): Django's task API and its database queue, run by `manage.py db_worker`.
+    "django_tasks",
+    "django_tasks_db",
     "safezone.directory",
     "safezone.accounts",
     "safezone.access",
@@ -311,6 +314,12 @@ SAFEZONE_LINKAGE_REVIEW_THRESHOLD = float(os.environ.get("SAFEZONE_LINKAGE_REVIE
 _auto = os.environ.get("SAFEZONE_LINKAGE_AUTO_MERGE_THRESHOLD", "")
 SAFEZONE_LINKAGE_AUTO_MERGE_THRESHOLD = float(_auto) if _auto else None
 SAFEZONE_LINKAGE_MODEL = Path(os.environ.get("SAFEZONE_LINKAGE_MODEL") or VAR_DIR / "linkage" / "model.json")
+# The engine batch linkage runs on: "duckdb" in the process, or "spark" (pyspark, Java 17) for a
+# registry beyond one machine; SAFEZONE_SPARK_MASTER names the cluster (default: local, all cores).
+# A linkage run that has not moved for this long is taken as dead (its worker was killed).
+SAFEZONE_LINKAGE_STALE_HOURS = int(os.environ.get("SAFEZONE_LINKAGE_STALE_HOURS", "6"))
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+SAFEZONE_LINKAGE_BACKEND = os.environ.get("SAFEZONE_LINKAGE_BACKEND", "duckdb")
 # An export carries at most this many rows (narrow the filters for more): exports leak.
 SAFEZONE_EXPORT_MAX_ROWS = int(os.environ.get("SAFEZONE_EXPORT_MAX_ROWS", "5000"))
 # Extra folders of questionnaire versions (besides safezone/assessments/instruments), separated by ":".

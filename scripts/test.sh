@@ -49,6 +49,15 @@ if ! $PY -c "import weasyprint" >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep 
   fi
 fi
 
+# --- Java 17+ for the Spark backend of linkage (tested in local mode) --------------------------
+if ! command -v java >/dev/null 2>&1; then
+  if is_root && command -v apt-get >/dev/null 2>&1; then
+    echo "make test: installing a Java runtime for Spark (apt-get)..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null) \
+      || echo "make test: apt-get could not install a Java runtime"
+  fi
+fi
+
 # Local state of the tests (generated secret key, scratch files) stays out of the user's var/.
 export SAFEZONE_VAR_DIR="$work/var"
 

@@ -82,6 +82,8 @@ DOORS = {
     "linkage:queue": ("get", "/linkage/"),
     "linkage:pair": ("get", "/linkage/pairs/{pair}/"),
     "linkage:unmerge": ("post", "/linkage/merges/{merge}/undo/"),
+    "linkage:runs": ("get", "/linkage/runs/"),
+    "linkage:run": ("get", "/linkage/runs/{run}/"),
     "person-detail": ("get", "/api/persons/{person}/"),
 }
 # Doors to one record, or to a step on it: an outsider gets a 404 and leaves a recorded refusal.
@@ -139,6 +141,8 @@ RECORD_DOORS = [
     "linkage:queue",
     "linkage:pair",
     "linkage:unmerge",
+    "linkage:runs",
+    "linkage:run",
 ]
 # Routes that carry no personal data of the register (sign-in, the user's own notifications, schema).
 NOT_DOORS = {
@@ -231,11 +235,13 @@ def doors(world):
         reason="x" * 30,
         expires_at=world.case_a.created_at,
     )
-    from safezone.linkage.models import CandidatePair, Merge
+    from safezone.linkage.models import CandidatePair, LinkageRun, Merge
 
     pair = CandidatePair.objects.create(left=world.maria, right=world.elena, probability=0.9, model_version="t")
     merge = Merge.objects.create(kept=world.maria, merged=world.elena, pair=pair, moved={}, merged_by=world.root)
+    run = LinkageRun.objects.create(started_by=world.root)
     return {
+        "run": run.pk,
         "pair": pair.pk,
         "merge": merge.pk,
         "case": world.case_a.pk,

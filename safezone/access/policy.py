@@ -48,6 +48,7 @@ class Action(models.TextChoices):
     RUN_MEETING = "meeting.run", _("plan and chair a multi-agency meeting")
     REVIEW_LINKAGE = "linkage.review", _("review pairs of records that may be one person")
     MERGE_PERSONS = "linkage.merge", _("merge or separate person records")
+    RUN_LINKAGE = "linkage.run", _("run batch linkage over the register")
 
 
 class Scope(models.IntegerChoices):
@@ -172,7 +173,7 @@ ROLE_POLICY: dict[str, RolePolicy] = {
     # pairs linkage found, across the region (a seal still hides a person), never case content.
     Role.DATA_STEWARD: RolePolicy(
         Scope.REGION,
-        frozenset({Action.REVIEW_LINKAGE, Action.MERGE_PERSONS}),
+        frozenset({Action.REVIEW_LINKAGE, Action.MERGE_PERSONS, Action.RUN_LINKAGE}),
         frozenset({Purpose.DATA_QUALITY}),
     ),
     # Analysts work on pseudonymised figures only; administrators keep reference data.
@@ -197,7 +198,7 @@ PURPOSE_ACTIONS: dict[str, frozenset[str]] = {
     Purpose.DATA_PROTECTION: frozenset(
         {Action.SEARCH_PERSONS, Action.READ_AUDIT, Action.EXPORT_AUDIT, Action.REVIEW_BREAK_GLASS}
     ),
-    Purpose.DATA_QUALITY: frozenset({Action.REVIEW_LINKAGE, Action.MERGE_PERSONS}),
+    Purpose.DATA_QUALITY: frozenset({Action.REVIEW_LINKAGE, Action.MERGE_PERSONS, Action.RUN_LINKAGE}),
     # At a meeting a member reads the agenda's cases and records what the agency knows; the
     # case work itself (edits, referrals, plans) is done under case work by the case's own team.
     Purpose.MEETING: frozenset(

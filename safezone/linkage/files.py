@@ -47,7 +47,7 @@ def _prepared(path: Path) -> pd.DataFrame:
 
 
 def link_files(left: Path, right: Path | None = None, *, model_path: Path | None = None, threshold: float = 0.5,
-               progress=print) -> Linked:  # fmt: skip
+               backend: str = "duckdb", progress=print) -> Linked:  # fmt: skip
     """Link two extracts (or deduplicate one) with the saved model, or with one trained on them."""
     frames = [_prepared(left)] + ([_prepared(right)] if right else [])
     if right is not None:
@@ -58,11 +58,11 @@ def link_files(left: Path, right: Path | None = None, *, model_path: Path | None
             )
     progress(f"{sum(len(f) for f in frames)} records read")
     if model_path is not None and Path(model_path).exists():
-        linker, trained_here = model.load(frames, model_path), False
+        linker, trained_here = model.load(frames, model_path, backend=backend), False
         progress(f"model {model_path} loaded")
     else:
         progress("no saved model: training one on these records")
-        linker, trained_here = model.train(frames).linker, True
+        linker, trained_here = model.train(frames, backend=backend).linker, True
     pairs, clusters = model.predict(linker, threshold)
     progress(f"{len(pairs)} pairs at probability >= {threshold}, {clusters['cluster_id'].nunique()} clusters")
     out_pairs = pd.DataFrame(

@@ -18,3 +18,11 @@ class PairDecisionForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class RunForm(forms.Form):
+    """Starting a batch linkage run."""
+
+    retrain = forms.BooleanField(
+        label=_("Train the model afresh on the register (otherwise the saved model is used)"), required=False
+    )

@@ -4,8 +4,12 @@ Splink estimates every weight itself (u by random sampling, m by expectation max
 nothing here sets a weight by hand. Records come from `prepare.prepare`.
 """
 
+import atexit
 import json
 import logging
+import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,20 +27,47 @@ def _level(condition: str, label: str) -> dict:
 
 
 def _null(*columns: str) -> dict:
-    condition = " AND ".join(f'("{c}_l" IS NULL OR "{c}_r" IS NULL)' for c in columns)
+    condition = " AND ".join(f"({c}_l IS NULL OR {c}_r IS NULL)" for c in columns)
     return {"sql_condition": condition, "label_for_charts": "null", "is_null_level": True}
 
 
-def _jw(column: str, at: float) -> str:
-    return f'jaro_winkler_similarity("{column}_l", "{column}_r") >= {at}'
+def _same(column: str) -> str:
+    return f"{column}_l = {column}_r"
 
 
-_SAME_SN = '"sn_l" = "sn_r"'
-_SAME_FN = '("fn_l" = "fn_r" OR "fn_full_l" = "fn_full_r")'
-_INITIAL = '(length("fn_l") = 1 OR length("fn_r") = 1) AND "fn_initial_l" = "fn_initial_r"'
+class _Sql:
+    """The few SQL functions the comparisons use that differ between DuckDB and Spark (identifiers
+    are left unquoted: both read them so)."""
+
+    FUNCTIONS = {
+        "duckdb": {"jw": "jaro_winkler_similarity", "split": "string_split", "common": "list_intersect", "size": "len"},
+        "spark": {"jw": "jaro_winkler", "split": "split", "common": "array_intersect", "size": "size"},
+    }
+
+    def __init__(self, dialect: str):
+        self.f = self.FUNCTIONS[dialect]
+
+    def jw(self, left: str, at: float, right: str | None = None) -> str:
+        """Jaro-Winkler of `left` on the left record and `right` (default: the same column) on the right."""
+        return f"{self.f['jw']}({left}_l, {right or left}_r) >= {at}"
+
+    @staticmethod
+    def dl(column: str, at_most: int) -> str:
+        return f"damerau_levenshtein({column}_l, {column}_r) <= {at_most}"
+
+    def overlap(self, column: str) -> str:
+        """Share of the shorter value's words found in the longer one."""
+        words_l, words_r = f"{self.f['split']}({column}_l, ' ')", f"{self.f['split']}({column}_r, ' ')"
+        size = self.f["size"]
+        return f"{size}({self.f['common']}({words_l}, {words_r})) / least({size}({words_l}), {size}({words_r}))"
 
 
-def _name() -> dict:
+_SAME_SN = _same("sn")
+_SAME_FN = "(fn_l = fn_r OR fn_full_l = fn_full_r)"
+_INITIAL = "(length(fn_l) = 1 OR length(fn_r) = 1) AND fn_initial_l = fn_initial_r"
+
+
+def _name(q: _Sql) -> dict:
     """Surname and first name as one comparison: they are not independent (a swap, a maiden name
     or a short form moves both), and Splink multiplies independent comparisons."""
     return {
@@ -47,17 +78,13 @@ def _name() -> dict:
             # often the surname occurs (term frequency), learnt from the records themselves.
             {**_level(f"{_SAME_SN} AND {_SAME_FN}", "surname and first name"), "tf_adjustment_column": "sn"},
             # Written in each other's fields ("Анна Кузнецова" in a surname-first form).
-            _level(
-                'jaro_winkler_similarity("sn_raw_l", "fn_r") >= 0.9 '
-                'AND jaro_winkler_similarity("fn_l", "sn_raw_r") >= 0.9',
-                "swapped",
-            ),
-            _level(f"{_SAME_SN} AND {_jw('fn_full', 0.88)}", "surname, first name close"),
-            _level(f"{_jw('sn', 0.9)} AND {_SAME_FN}", "surname close, first name"),
+            _level(f"{q.jw('sn_raw', 0.9, 'fn')} AND {q.jw('fn', 0.9, 'sn_raw')}", "swapped"),
+            _level(f"{_SAME_SN} AND {q.jw('fn_full', 0.88)}", "surname, first name close"),
+            _level(f"{q.jw('sn', 0.9)} AND {_SAME_FN}", "surname close, first name"),
             _level(f"{_SAME_SN} AND ({_INITIAL})", "surname and initial"),
-            _level(f"{_jw('sn', 0.92)} AND {_jw('fn_full', 0.92)}", "both close"),
-            _level(f"{_jw('sn', 0.85)} AND {_jw('fn_full', 0.85)}", "both fairly close"),
-            _level(f'{_SAME_SN} AND ("fn_l" IS NULL OR "fn_r" IS NULL)', "surname, no first name"),
+            _level(f"{q.jw('sn', 0.92)} AND {q.jw('fn_full', 0.92)}", "both close"),
+            _level(f"{q.jw('sn', 0.85)} AND {q.jw('fn_full', 0.85)}", "both fairly close"),
+            _level(f"{_SAME_SN} AND (fn_l IS NULL OR fn_r IS NULL)", "surname, no first name"),
             {**_level(_SAME_SN, "surname only"), "tf_adjustment_column": "sn"},
             # Another surname, same first name: a maiden name, a remarriage, a typo beyond repair.
             _level(_SAME_FN, "first name only"),
@@ -66,72 +93,62 @@ def _name() -> dict:
     }
 
 
-def _levels(column: str, *thresholds: float) -> dict:
+def _levels(q: _Sql, column: str, *thresholds: float) -> dict:
     """null / exact / Jaro-Winkler at each threshold / else, on one folded column."""
-    levels = [_null(column), _level(f'"{column}_l" = "{column}_r"', "exact")]
-    levels += [_level(_jw(column, t), f"JW >= {t}") for t in thresholds]
+    levels = [_null(column), _level(_same(column), "exact")]
+    levels += [_level(q.jw(column, t), f"JW >= {t}") for t in thresholds]
     return {"output_column_name": column, "comparison_levels": [*levels, _level("ELSE", "else")]}
 
 
-def _birth_date() -> dict:
-    y, m, d = ('"birth_y_l" = "birth_y_r"', '"birth_m_l" = "birth_m_r"', '"birth_d_l" = "birth_d_r"')
+def _birth_date(q: _Sql) -> dict:
+    y, m, d = _same("birth_y"), _same("birth_m"), _same("birth_d")
     return {
         "output_column_name": "birth_date",
         "comparison_levels": [
             _null("birth_y"),
-            _level('"dob_l" = "dob_r"', "exact"),
-            _level(f'{y} AND "birth_m_l" = "birth_d_r" AND "birth_d_l" = "birth_m_r"', "day and month swapped"),
-            _level('damerau_levenshtein("dob_l", "dob_r") <= 1', "one digit off"),
+            _level(_same("dob"), "exact"),
+            _level(f"{y} AND birth_m_l = birth_d_r AND birth_d_l = birth_m_r", "day and month swapped"),
+            _level(q.dl("dob", 1), "one digit off"),
             _level(f"{y} AND {m}", "same year and month"),
-            _level(f'{y} AND ("birth_m_l" IS NULL OR "birth_m_r" IS NULL)', "same year, no month"),
+            _level(f"{y} AND (birth_m_l IS NULL OR birth_m_r IS NULL)", "same year, no month"),
             _level(f"{y}", "same year"),
-            _level(f'abs("birth_y_l" - "birth_y_r") <= 1 AND {m} AND {d}', "year off by one"),
+            _level(f"abs(birth_y_l - birth_y_r) <= 1 AND {m} AND {d}", "year off by one"),
             _level("ELSE", "else"),
         ],
     }
 
 
-def _address() -> dict:
+def _address(q: _Sql) -> dict:
     """Addresses are written in any order and with parts left out: besides spelling (Jaro-Winkler),
     how many words the shorter one shares with the longer (overlap coefficient)."""
-    words_l, words_r = "string_split(\"addr_l\", ' ')", "string_split(\"addr_r\", ' ')"
-    overlap = f"len(list_intersect({words_l}, {words_r})) / least(len({words_l}), len({words_r}))"
     return {
         "output_column_name": "addr",
         "comparison_levels": [
             _null("addr"),
-            _level('"addr_l" = "addr_r"', "exact"),
-            _level(_jw("addr", 0.9), "JW >= 0.9"),
-            _level(f"{overlap} >= 0.75", "most words shared"),
-            _level(f"{overlap} >= 0.4", "some words shared"),
+            _level(_same("addr"), "exact"),
+            _level(q.jw("addr", 0.9), "JW >= 0.9"),
+            _level(f"{q.overlap('addr')} >= 0.75", "most words shared"),
+            _level(f"{q.overlap('addr')} >= 0.4", "some words shared"),
             _level("ELSE", "else"),
         ],
     }
 
 
-def _district() -> dict:
-    """Districts come from a reference list: a difference is a different place or one slip of a key."""
-    return {
-        "output_column_name": "district",
-        "comparison_levels": [
-            _null("district"),
-            _level('"district_l" = "district_r"', "exact"),
-            _level('damerau_levenshtein("district_l", "district_r") <= 1', "one character off"),
-            _level("ELSE", "else"),
-        ],
-    }
+def _one_off(name: str, label: str):
+    """A code from a reference list or an identifier: exact, one character off, or else."""
 
+    def comparison(q: _Sql) -> dict:
+        return {
+            "output_column_name": name,
+            "comparison_levels": [
+                _null(name),
+                _level(_same(name), "exact"),
+                _level(q.dl(name, 1), label),
+                _level("ELSE", "else"),
+            ],
+        }
 
-def _snils() -> dict:
-    return {
-        "output_column_name": "snils",
-        "comparison_levels": [
-            _null("snils"),
-            _level('"snils_l" = "snils_r"', "exact"),
-            _level('damerau_levenshtein("snils_l", "snils_r") <= 1', "one digit off"),
-            _level("ELSE", "else"),
-        ],
-    }
+    return comparison
 
 
 # Pairs are compared only when they share one of these; each survives transliteration (the keys
@@ -189,26 +206,79 @@ def blocking_rules(frames: list) -> list:
     return rules
 
 
-def settings(link_type: str, present: set[str], rules: list) -> SettingsCreator:
+# The model's comparisons, each used when the records carry the column that keys it.
+COMPARISONS = {
+    "sn": _name,
+    "pn": lambda q: _levels(q, "pn", 0.9),
+    "birth_y": _birth_date,
+    "sex": lambda q: cl.ExactMatch("sex"),
+    "snils": _one_off("snils", "one digit off"),
+    "addr": _address,
+    "district": _one_off("district", "one character off"),
+}
+BACKENDS = ("duckdb", "spark")
+
+
+def settings(link_type: str, present: set[str], rules: list, dialect: str = "duckdb") -> SettingsCreator:
     """The model's settings for deduplication ("dedupe_only") or linking two files ("link_only"),
     comparing the fields that the records carry (`present`: columns with any value)."""
-    comparisons = {
-        "sn": _name,
-        "pn": lambda: _levels("pn", 0.9),
-        "birth_y": _birth_date,
-        "sex": lambda: cl.ExactMatch("sex"),
-        "snils": _snils,
-        "addr": _address,
-        "district": _district,
-    }
+    q = _Sql(dialect)
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="unique_id",
-        comparisons=[make() for column, make in comparisons.items() if column in present],
+        comparisons=[make(q) for column, make in COMPARISONS.items() if column in present],
         blocking_rules_to_generate_predictions=rules,
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
     )
+
+
+_spark_dir = None
+
+
+def _spark_api():
+    """Splink's Spark backend on a local Spark (`SAFEZONE_SPARK_MASTER`, default all cores of this
+    machine) or the cluster it names. pyspark is imported here: only who selects Spark needs it."""
+    global _spark_dir
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import SparkAPI
+
+    partitions = int(os.environ.get("SAFEZONE_SPARK_PARTITIONS", "8"))
+    if _spark_dir is None:
+        # Splink writes its intermediate tables here (parquet) to cut Spark's lineage; Spark's
+        # own warehouse too, so that nothing lands in the working directory.
+        _spark_dir = tempfile.mkdtemp(prefix="safezone-spark-")
+        atexit.register(shutil.rmtree, _spark_dir, ignore_errors=True)
+    spark = (
+        SparkSession.builder.master(os.environ.get("SAFEZONE_SPARK_MASTER", "local[*]"))
+        .appName("safezone-linkage")
+        # Splink's similarity functions (Jaro-Winkler, Damerau-Levenshtein) come in its jar.
+        .config("spark.jars", _splink_jar())
+        .config("spark.sql.shuffle.partitions", partitions)
+        .config("spark.sql.warehouse.dir", os.path.join(_spark_dir, "warehouse"))
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", os.environ.get("SAFEZONE_SPARK_DRIVER_MEMORY", "4g"))
+        .getOrCreate()
+    )
+    spark.sparkContext.setCheckpointDir(os.path.join(_spark_dir, "checkpoints"))
+    # Intermediate tables go to parquet files: Spark's in-memory persist builds plans too big to keep.
+    return SparkAPI(spark_session=spark, num_partitions_on_repartition=partitions, break_lineage_method="parquet")
+
+
+def _splink_jar() -> str:
+    from splink.backends.spark import similarity_jar_location
+
+    return similarity_jar_location()
+
+
+def db_api(backend: str = "duckdb"):
+    """The engine Splink runs on: DuckDB in this process (the default), or Spark for registries
+    beyond one machine's memory."""
+    if backend == "duckdb":
+        return DuckDBAPI()
+    if backend == "spark":
+        return _spark_api()
+    raise ValueError(f"unknown linkage backend {backend!r}; the backends are {', '.join(BACKENDS)}")
 
 
 @dataclass
@@ -220,18 +290,22 @@ class Trained:
     version: str
 
 
-def _linker(frames: list, spec, db_api=None) -> Linker:
-    db_api = db_api or DuckDBAPI()
-    registered = [db_api.register(frame) for frame in frames]
+def _linker(frames: list, spec, api) -> Linker:
+    registered = [api.register(frame) for frame in frames]
     return Linker(registered if len(registered) > 1 else registered[0], spec, log_level=logging.WARNING)
 
 
-def train(frames: list, *, seed: int = 1, max_pairs: float = 1e6, db_api=None) -> Trained:
+def _link_type(frames: list) -> str:
+    return "link_only" if len(frames) > 1 else "dedupe_only"
+
+
+def train(frames: list, *, seed: int = 1, max_pairs: float = 1e6, backend: str = "duckdb", api=None) -> Trained:
     """A model trained on these records by Splink's own estimators."""
     started = time.perf_counter()
-    link_type = "link_only" if len(frames) > 1 else "dedupe_only"
+    api = api or db_api(backend)
     present = {c for frame in frames for c in frame.columns if frame[c].notna().any()}
-    linker = _linker(frames, settings(link_type, present, blocking_rules(frames)), db_api)
+    spec = settings(_link_type(frames), present, blocking_rules(frames), api.sql_dialect.sql_dialect_str)
+    linker = _linker(frames, spec, api)
     deterministic = [block_on("sn", "fn_full", "dob")] + ([block_on("snils")] if "snils" in present else [])
     linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
@@ -249,19 +323,35 @@ def save(trained: Trained, path: Path) -> None:
     Path(path).write_text(json.dumps(spec, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def load(frames: list, path: Path, db_api=None) -> Linker:
-    """A linker over these records with a saved model; refuses a model of another version."""
+_LEARNT = ("m_probability", "u_probability")
+
+
+def load(frames: list, path: Path, *, backend: str = "duckdb", api=None) -> Linker:
+    """A linker over these records with a saved model; refuses a model of another version.
+
+    What was learnt (each level's m and u, the prior) is taken from the file; the SQL is built
+    afresh for the engine at hand, so a model trained on DuckDB predicts on Spark and back.
+    """
     spec = json.loads(Path(path).read_text(encoding="utf-8"))
-    found = spec.pop("safezone_model_version", None)
+    found = spec.get("safezone_model_version") if isinstance(spec, dict) else None
     if found != MODEL_VERSION:
         raise ValueError(f"{path}: model version {found!r}, this SafeZone reads {MODEL_VERSION!r}: train it again")
-    spec["link_type"] = "link_only" if len(frames) > 1 else "dedupe_only"
+    api = api or db_api(backend)
+    dialect = api.sql_dialect.sql_dialect_str
+    saved = {c["output_column_name"]: c["comparison_levels"] for c in spec["comparisons"]}
     # Blocking suits the records at hand (their number), not the ones the model learnt on.
-    spec["blocking_rules_to_generate_predictions"] = [
-        rule if isinstance(rule, str) else rule.get_blocking_rule("duckdb").blocking_rule_sql
-        for rule in blocking_rules(frames)
-    ]
-    return _linker(frames, spec, db_api)
+    creator = settings(_link_type(frames), set(COMPARISONS), blocking_rules(frames), dialect)
+    fresh = creator.create_settings_dict(dialect)
+    fresh["comparisons"] = [c for c in fresh["comparisons"] if c["output_column_name"] in saved]
+    for comparison in fresh["comparisons"]:
+        levels = saved[comparison["output_column_name"]]
+        labels = [lv.get("label_for_charts") for lv in comparison["comparison_levels"]]
+        if [lv.get("label_for_charts") for lv in levels] != labels:
+            raise ValueError(f"{path}: its {comparison['output_column_name']!r} comparison is not this model's")
+        for mine, learnt in zip(comparison["comparison_levels"], levels):
+            mine.update({key: learnt[key] for key in _LEARNT if key in learnt})
+    fresh["probability_two_random_records_match"] = spec["probability_two_random_records_match"]
+    return _linker(frames, fresh, api)
 
 
 def predict(linker: Linker, threshold: float = 0.5):

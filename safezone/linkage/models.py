@@ -76,3 +76,64 @@ class Merge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merged_id} -> {self.kept_id}"
+
+
+class LinkageRun(models.Model):
+    """One batch linkage over the register (from the steward's page or the command line): how far
+    it got and what it found. It holds counts only, no one's data."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting for the worker")
+        RUNNING = "running", _("running")
+        DONE = "done", _("finished")
+        FAILED = "failed", _("failed")
+
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # None: started from the command line
+    created_at = models.DateTimeField(_("asked for"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # True while queued or running, NULL after: the unique constraint lets one run go at a time.
+    live = models.BooleanField(null=True, default=True, editable=False)
+    retrain = models.BooleanField(_("train the model afresh"), default=False)
+    backend = models.CharField(_("engine"), max_length=16, default="duckdb")
+    progress = models.FloatField(default=0.0)  # 0..1
+    step = models.CharField(_("step"), max_length=300, blank=True)
+    persons = models.PositiveIntegerField(_("persons"), null=True, blank=True)
+    pairs = models.PositiveIntegerField(_("pairs found"), null=True, blank=True)
+    new = models.PositiveIntegerField(_("new on the queue"), null=True, blank=True)
+    merged = models.PositiveIntegerField(_("merged automatically"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("linkage run")
+        verbose_name_plural = _("linkage runs")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["live"], name="linkage_one_live_run")]
+
+    def __str__(self) -> str:
+        return f"linkage run {self.pk} ({self.status})"
+
+    # How far along a run is at the end of each step (0..1), for the progress bar.
+    READ, TRAINED, PREDICTED = 0.2, 0.55, 0.9
+
+    @property
+    def percent(self) -> int:
+        return round(self.progress * 100)
+
+    @property
+    def stage(self) -> str:
+        """The step the run is at, in the reader's language (the detail line is the worker's log)."""
+        if self.status in (self.Status.QUEUED, self.Status.DONE, self.Status.FAILED):
+            return self.get_status_display()
+        if self.progress < self.READ:
+            return _("reading the register")
+        if self.progress < self.TRAINED:
+            return _("training or loading the model")
+        if self.progress < self.PREDICTED:
+            return _("scoring pairs of records")
+        return _("putting pairs on the review queue")

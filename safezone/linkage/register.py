@@ -7,19 +7,26 @@ from django.conf import settings
 from safezone.people.models import Identifier, Person
 
 from . import model
+from .models import LinkageRun
 from .prepare import prepare
 from .services import pairs_auto_merge, pairs_record
 
 CHUNK = 50_000
+READ, TRAINED, PREDICTED = LinkageRun.READ, LinkageRun.TRAINED, LinkageRun.PREDICTED
 
 
-def register_frame(progress=print) -> pd.DataFrame:
+def _say(line: str, fraction: float | None = None) -> None:
+    print(line)
+
+
+def register_frame(progress=_say) -> pd.DataFrame:
     """The register's persons as linkage input rows.
 
     A system read, not a selector with a user and a purpose: no one sees these rows; what a
     person sees of the pairs found goes through `linkage.selectors` (access, audit).
     """
     snils = dict(Identifier.objects.filter(kind="snils").values_list("person_id", "value"))
+    total = Person.objects.filter(merged_into__isnull=True).count() or 1
     rows, last = [], 0
     while True:
         chunk = list(
@@ -52,36 +59,37 @@ def register_frame(progress=print) -> pd.DataFrame:
                     "district": district or "",
                 }
             )
-        progress(f"{len(rows)} persons read")
+        progress(f"{len(rows)} of {total} persons read", READ * len(rows) / total)
     return pd.DataFrame(
         rows, columns=["id", "surname", "first_name", "patronymic", "sex", "birth_date", "snils", "address", "district"]
     )
 
 
-def link_register(*, retrain: bool = False, progress=print) -> dict:
+def link_register(*, retrain: bool = False, backend: str | None = None, progress=_say) -> dict:
     """Link the register with the saved model (trained and saved first when there is none, or when
-    asked); put the pairs on the review queue. Returns figures for the caller to print."""
+    asked); put the pairs on the review queue. `progress(line, fraction)` hears of each step.
+    Returns figures for the caller to print."""
+    backend = backend or settings.SAFEZONE_LINKAGE_BACKEND
     frame = prepare(register_frame(progress))
     path = settings.SAFEZONE_LINKAGE_MODEL
     if retrain or not path.exists():
-        progress("training the model on the register")
-        trained = model.train([frame])
+        progress(f"training the model on {len(frame)} persons ({backend})", READ)
+        trained = model.train([frame], backend=backend)
         path.parent.mkdir(parents=True, exist_ok=True)
         model.save(trained, path)
         linker, version = trained.linker, trained.version
-        progress(f"model trained in {trained.seconds:.1f} s and saved to {path}")
+        progress(f"model trained in {trained.seconds:.1f} s and saved to {path}", TRAINED)
     else:
-        linker, version = model.load([frame], path), model.MODEL_VERSION
-        progress(f"model {path} loaded")
+        linker, version = model.load([frame], path, backend=backend), model.MODEL_VERSION
+        progress(f"model {path} loaded; scoring pairs ({backend})", TRAINED)
     pairs, _ = model.predict(linker, settings.SAFEZONE_LINKAGE_REVIEW_THRESHOLD)
     found = [
         (int(a), int(b), float(p))
         for a, b, p in zip(pairs["unique_id_l"], pairs["unique_id_r"], pairs["match_probability"])
     ]
+    progress(f"{len(found)} pairs at or above {settings.SAFEZONE_LINKAGE_REVIEW_THRESHOLD}", PREDICTED)
     new = pairs_record(found, model_version=version)
-    progress(
-        f"{len(found)} pairs at or above {settings.SAFEZONE_LINKAGE_REVIEW_THRESHOLD}, {new} new on the review queue"
-    )
+    progress(f"{new} new pairs on the review queue", None)
     merged = 0
     if settings.SAFEZONE_LINKAGE_AUTO_MERGE_THRESHOLD is not None:
         merged = pairs_auto_merge(settings.SAFEZONE_LINKAGE_AUTO_MERGE_THRESHOLD)

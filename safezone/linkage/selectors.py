@@ -7,7 +7,7 @@ from safezone.access.selectors import person_filter
 from safezone.access.services import authorize, record_list_read
 from safezone.people.models import Identifier, Person
 
-from .models import CandidatePair, Merge
+from .models import CandidatePair, LinkageRun, Merge
 from .services import reached_as
 
 QUALITY = Purpose.DATA_QUALITY
@@ -63,3 +63,16 @@ def pair_for(user, pk: int, request=None) -> tuple[CandidatePair, Side, Side]:
 def merges_of(person: Person):
     """The live merges into this person (for the unmerge button)."""
     return Merge.objects.filter(kept=person, undone_at__isnull=True).select_related("merged")
+
+
+def runs_for(user, request=None):
+    """Batch linkage runs, newest first, for a user who may run linkage (decided and audited;
+    a run holds counts only)."""
+    authorize(user=user, action=Action.RUN_LINKAGE, purpose=QUALITY, request=request)
+    return LinkageRun.objects.select_related("started_by").order_by("-created_at", "-pk")
+
+
+def run_for(user, pk: int, request=None) -> LinkageRun:
+    """One run, for its progress page (decided and audited)."""
+    authorize(user=user, action=Action.RUN_LINKAGE, purpose=QUALITY, request=request, extra={"run": pk})
+    return LinkageRun.objects.select_related("started_by").get(pk=pk)

@@ -1,6 +1,9 @@
 """Writes of linkage: pairs found, the steward's decisions, merges and unmerges. Each is decided by
 `access` and audited."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,13 +15,17 @@ from safezone.common.errors import ChangedMeanwhile
 from safezone.people.models import Person, PersonKey
 from safezone.people.services import person_keys_refresh
 
-from .models import CandidatePair, Merge
+from .models import CandidatePair, LinkageRun, Merge
 
 QUALITY = Purpose.DATA_QUALITY
 
 
 class MergeRefused(ValueError):
     """A merge or unmerge that cannot be done; the message says why."""
+
+
+class RunRefused(ValueError):
+    """A linkage run that cannot start now; the message says why."""
 
 
 class PairChangedMeanwhile(ChangedMeanwhile):
@@ -203,3 +210,93 @@ def persons_unmerge(*, actor, merge_id: int, request=None) -> Merge:
         person_keys_refresh(Person.objects.get(pk=merge.kept_id))
         _audit(actor, "linkage.unmerged", merge.kept_id, request, merged=merge.merged_id, merge=merge.pk)
     return merge
+
+
+# --- batch linkage runs ----------------------------------------------------------------------------
+def linkage_run_start(*, actor, retrain: bool = False, request=None) -> LinkageRun:
+    """Ask the background worker for a batch linkage of the register; one run at a time.
+    Decided (the steward's `linkage.run`) and audited."""
+    from .tasks import link_register_task
+
+    authorize(user=actor, action=Action.RUN_LINKAGE, purpose=QUALITY, request=request, extra={"retrain": retrain})
+    run = _run_create(started_by=actor, retrain=retrain)
+    result = link_register_task.enqueue(run.pk)
+    LinkageRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
+    run.task_id = str(result.id)
+    return run
+
+
+def linkage_run_here(*, retrain: bool = False, backend: str | None = None, echo=print) -> LinkageRun:
+    """A run from the command line: recorded like the worker's, carried out in this process."""
+    run = _run_create(started_by=None, retrain=retrain, backend=backend)
+    linkage_run_execute(run.pk, echo=echo)
+    return LinkageRun.objects.get(pk=run.pk)
+
+
+def _run_create(*, started_by, retrain: bool, backend: str | None = None) -> LinkageRun:
+    _runs_close_abandoned()
+    try:
+        with transaction.atomic():
+            return LinkageRun.objects.create(
+                started_by=started_by, retrain=retrain, backend=backend or settings.SAFEZONE_LINKAGE_BACKEND
+            )
+    except IntegrityError:
+        raise RunRefused(_("A linkage run is already under way: wait for it to finish.")) from None
+
+
+def _runs_close_abandoned() -> None:
+    """A live run whose task ended without saying so (the worker was killed), or that has not moved
+    for SAFEZONE_LINKAGE_STALE_HOURS, is closed as failed: it would block every run after it."""
+    from django_tasks import TaskResultStatus, default_task_backend
+    from django_tasks.exceptions import TaskResultDoesNotExist
+
+    run = LinkageRun.objects.filter(live=True).first()
+    if run is None:
+        return
+    reason = ""
+    if run.updated_at < timezone.now() - timedelta(hours=settings.SAFEZONE_LINKAGE_STALE_HOURS):
+        reason = f"no progress for {settings.SAFEZONE_LINKAGE_STALE_HOURS} hours"
+    elif run.task_id:
+        try:
+            status = default_task_backend.get_result(run.task_id).status
+        except TaskResultDoesNotExist:
+            status = TaskResultStatus.FAILED
+        if status in (TaskResultStatus.FAILED, TaskResultStatus.SUCCESSFUL):
+            reason = "the worker's task ended without finishing the run"
+    if reason:
+        LinkageRun.objects.filter(pk=run.pk, live=True).update(
+            status=LinkageRun.Status.FAILED, live=None, finished_at=timezone.now(), error=reason
+        )
+
+
+def linkage_run_execute(run_id: int, echo=print) -> dict:
+    """Carry out a run (the worker's task, or the command line): each step's line and how far it
+    got go onto the run's row, for the steward's progress page. A system step, audited at its end."""
+    from .register import link_register
+
+    run = LinkageRun.objects.get(pk=run_id)
+    LinkageRun.objects.filter(pk=run_id).update(status=LinkageRun.Status.RUNNING, started_at=timezone.now())
+
+    def progress(line: str, fraction: float | None = None) -> None:
+        fields = {"step": line[:300], "updated_at": timezone.now()}
+        if fraction is not None:
+            fields["progress"] = fraction
+        LinkageRun.objects.filter(pk=run_id).update(**fields)
+        echo(line)
+
+    try:
+        figures = link_register(retrain=run.retrain, backend=run.backend, progress=progress)
+    except Exception as exc:
+        LinkageRun.objects.filter(pk=run_id).update(
+            status=LinkageRun.Status.FAILED, live=None, finished_at=timezone.now(),
+            error=f"{type(exc).__name__}: {exc}"[:5000],
+        )  # fmt: skip
+        raise
+    LinkageRun.objects.filter(pk=run_id).update(
+        status=LinkageRun.Status.DONE, live=None, finished_at=timezone.now(), progress=1.0, **figures
+    )
+    audit_record(
+        actor=run.started_by, action="linkage.run", purpose=QUALITY, decision="allow",
+        object_type="linkagerun", object_id=run_id, extra=figures,
+    )  # fmt: skip
+    return figures

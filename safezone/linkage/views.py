@@ -12,10 +12,10 @@ from safezone.access.selectors import grants_for
 from safezone.access.services import authorize
 from safezone.common.paging import page_of, query_without_page
 
-from .forms import PairDecisionForm
-from .models import CandidatePair
-from .selectors import merges_of, pair_for, pairs_for_review, pairs_page_record
-from .services import MergeRefused, PairChangedMeanwhile, pair_decide, persons_unmerge
+from .forms import PairDecisionForm, RunForm
+from .models import CandidatePair, LinkageRun
+from .selectors import merges_of, pair_for, pairs_for_review, pairs_page_record, run_for, runs_for
+from .services import MergeRefused, PairChangedMeanwhile, RunRefused, linkage_run_start, pair_decide, persons_unmerge
 
 
 @login_required
@@ -38,6 +38,7 @@ def queue(request):
             "status": status,
             "statuses": CandidatePair.Status.choices,
             "query": query_without_page(request),
+            "can_run": bool(grants_for(request.user, Action.RUN_LINKAGE, Purpose.DATA_QUALITY)),
         },
     )
 
@@ -86,3 +87,30 @@ def unmerge(request, pk: int):
     if merge.pair_id:
         return redirect("linkage:pair", pk=merge.pair_id)
     return redirect("linkage:queue")
+
+
+@login_required
+@refused_as_404
+def runs(request):
+    """Batch linkage runs (newest first) and the form that starts one in the background."""
+    form = RunForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = linkage_run_start(actor=request.user, retrain=form.cleaned_data["retrain"], request=request)
+        except RunRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("linkage:runs")
+        messages.success(request, _("Linkage started in the background; this page shows how far it got."))
+        return redirect("linkage:run", pk=run.pk)
+    page = page_of(runs_for(request.user, request), request.GET.get("page"))
+    live = LinkageRun.objects.filter(live=True).exists()
+    return render(request, "linkage/runs.html", {"page": page, "form": form, "live": live})
+
+
+@login_required
+@refused_as_404
+def run(request, pk: int):
+    """One run's progress; while it goes, the bar refreshes itself (htmx) without reloading the page."""
+    found = run_for(request.user, pk, request)
+    template = "linkage/run_progress.html" if request.headers.get("HX-Request") else "linkage/run.html"
+    return render(request, template, {"run": found})

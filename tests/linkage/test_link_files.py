@@ -128,3 +128,30 @@ def test_a_model_file_that_is_not_ours_is_refused_clearly(extract, tmp_path):
     with pytest.raises(CommandError, match="train it again"):
         call_command("link_files", str(path), out=str(out), clusters=str(tmp_path / "c.csv"), model=str(stale))
     assert not out.exists()
+
+
+def test_the_spark_backend_in_local_mode_predicts_as_duckdb_does_and_trains_by_itself(tmp_path, monkeypatch):
+    """Spark (local mode, two partitions for a small file): a model saved from DuckDB gives the same
+    pairs with the same probabilities; trained on Spark through the command, it finds the people."""
+    monkeypatch.setenv("SAFEZONE_SPARK_PARTITIONS", "2")
+    rows, truth = records(250, seed=11)
+    path = tmp_path / "small.csv"
+    write_csv(path, rows)
+    frame = prepare(read_extract(path))
+    saved = tmp_path / "model.json"
+    model.save(model.train([frame]), saved)
+    on_duckdb, _ = model.predict(model.load([frame], saved), 0.5)
+    on_spark, clusters = model.predict(model.load([frame], saved, backend="spark"), 0.5)
+    key = ["unique_id_l", "unique_id_r"]
+    both = on_duckdb.merge(on_spark, on=key, how="outer", indicator=True)
+    assert len(on_duckdb) > 50 and (both["_merge"] == "both").all()
+    assert (both["match_probability_x"] - both["match_probability_y"]).abs().max() < 0.01
+    assert set(clusters["unique_id"]) == set(frame["unique_id"])
+
+    out, groups = tmp_path / "pairs.csv", tmp_path / "clusters.csv"
+    call_command(
+        "link_files", str(path), "--out", str(out), "--clusters", str(groups),
+        "--backend", "spark", "--model", str(tmp_path / "none.json"),
+    )  # fmt: skip
+    assert _f1(_read(out), true_pairs(truth)) >= 0.9
+    assert len(_read(groups)) == len(rows)

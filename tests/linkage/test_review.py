@@ -1,14 +1,10 @@
 """Review and merge: a steward decides pairs; a merge moves everything and an unmerge puts it back
 exactly; a "not a match" is remembered; a sealed person stays out of the steward's sight."""
 
-import datetime as dt
-
 import pytest
 
 from safezone.access.policy import Purpose
 from safezone.access.services import AccessDenied, seal_add
-from safezone.accounts.models import Membership, Role, User
-from safezone.accounts.services import totp_activate, totp_secret_for
 from safezone.audit.models import AuditEvent
 from safezone.cases.models import Participant
 from safezone.linkage.models import CandidatePair, Merge
@@ -26,19 +22,6 @@ from safezone.people.models import Identifier, Person, PersonKey, PersonName
 from safezone.people.services import person_keys_refresh
 
 M, NON, UNSURE = CandidatePair.Status.MATCH, CandidatePair.Status.NON_MATCH, CandidatePair.Status.UNSURE
-
-
-@pytest.fixture
-def steward(world):
-    user = User.objects.create(username="stew", first_name="Стюард")
-    Membership.objects.create(
-        user=user,
-        agency=world.department,
-        role=Role.DATA_STEWARD,
-        dp_training_on=dt.date.today() - dt.timedelta(days=9),
-    )
-    totp_activate(user=user, secret=totp_secret_for("stew", "world"))
-    return user
 
 
 @pytest.fixture

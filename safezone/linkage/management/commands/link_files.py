@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from safezone.linkage.files import link_files, write
+from safezone.linkage.model import BACKENDS
 from safezone.linkage.prepare import COLUMNS, BadInput
 
 
@@ -26,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--clusters", type=Path, required=True, help="clusters file to write")
         parser.add_argument("--model", type=Path, default=None, help="saved model (default: SAFEZONE_LINKAGE_MODEL)")
         parser.add_argument("--threshold", type=float, default=0.5, help="match probability of a pair (default 0.5)")
+        parser.add_argument(
+            "--backend",
+            choices=BACKENDS,
+            default=None,
+            help="engine: duckdb (default: SAFEZONE_LINKAGE_BACKEND) or spark (local, or SAFEZONE_SPARK_MASTER)",
+        )
 
     def handle(self, *args, **options):
         for path in filter(None, (options["left"], options["right"])):
@@ -39,6 +46,7 @@ class Command(BaseCommand):
                 options["right"],
                 model_path=options["model"] or settings.SAFEZONE_LINKAGE_MODEL,
                 threshold=options["threshold"],
+                backend=options["backend"] or settings.SAFEZONE_LINKAGE_BACKEND,
                 progress=lambda line: self.stderr.write(line),
             )
         except BadInput as exc:
