@@ -157,6 +157,7 @@ def bench_synthetic(n: int, seed: int = 1) -> dict:
     trained = model.train([frame], api=db)
     pairs, _ = model.predict(trained.linker, 0.5)
     done = time.perf_counter()
+    print(f"  (training {trained.seconds:.1f} s, prediction and clustering {done - ready - trained.seconds:.1f} s)")
     blocked = trained.linker.inference.compute_blocked_pairs_for_predict()
     truth_frame = pd.DataFrame(sorted(truth_pairs), columns=["a", "b"])
     db.duckdb_con.register("truth_pairs", truth_frame)

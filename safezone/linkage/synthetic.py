@@ -18,7 +18,7 @@ from collections import defaultdict
 
 import iuliia
 
-from safezone.demo.names import FEMALE_FIRST, MALE_FIRST, patronymic, surname_pair
+from safezone.demo.names import FEMALE_FIRST, MALE_FIRST, SURNAMES, WeightedPool, patronymic
 from safezone.people.diminutives import DIMINUTIVES
 from safezone.people.validators import snils_checksum
 
@@ -155,6 +155,68 @@ _CONFUSED = {
 }
 # Latin letters that look like Cyrillic ones: a keyboard left in English for a letter or two.
 _LOOKALIKE = dict(zip("аеорсухАЕОРСУХ", "aeopcyxAEOPCYX"))
+
+
+# --- surnames ------------------------------------------------------------------------------------
+# A region's people carry tens of thousands of surnames, a few of them common: Faker's 250 (the
+# commonest, about a third of people) would make one surname in 250 fit every fourth record, far
+# more namesakes than a real register has. So the 250 carry 35% of people and 30,000 surnames
+# composed from Russian syllables and suffixes the other 65%, each list with a gently falling
+# frequency (rank^-0.6): the commonest surname is about 1.5% of people (Smirnov and Ivanov are
+# each about that in Russia), the rarest a handful of people in a million.
+_ONSETS = (
+    "б в г д ж з к л м н п р с т ф х ц ч ш бл бр вл вр гл гр др жд зв зл кл кр пл пр св ск сл см сн ст тр хр шм"
+).split()
+_VOWELS = "а а о о е и у я ы ю".split()
+_CODAS = ["", "", "", "", "н", "р", "л", "к", "ш", "т", "с", "д", "ст", "шк", "чк", "льн"]
+# (male, female) endings, by how common they are.
+_SUFFIXES = WeightedPool(
+    [("ов", "ова"), ("ев", "ева"), ("ин", "ина"), ("ский", "ская"), ("цкий", "цкая"), ("ых", "ых"),
+     ("енко", "енко"), ("ук", "ук"), ("кин", "кина"), ("ёв", "ёва")],
+    [38, 12, 20, 9, 3, 5, 4, 1, 7, 1],
+)  # fmt: skip
+_HEAD_SHARE, _TAIL, _FALL = 0.35, 30_000, 0.6
+
+
+def _composed_surnames(count: int) -> list[tuple[str, str]]:
+    """`count` distinct surnames (male and female forms) composed from syllables, none of Faker's."""
+    rng = random.Random(20261130)
+    known = {male for male, _ in SURNAMES}
+    found: dict[str, str] = {}
+    while len(found) < count:
+        stem = "".join(
+            rng.choice(_ONSETS) + rng.choice(_VOWELS) + (rng.choice(_CODAS) if i else "")
+            for i in range(2 if rng.random() < 0.8 else 3)
+        )
+        if stem[-1] in "аоеиуяыю":
+            stem += rng.choice("нлркшт")  # a suffix goes after a consonant: Мегин-ов, not Меги-ин
+        male, female = _SUFFIXES.draw(rng)
+        name = (stem + male).capitalize()
+        if name not in known and name not in found:
+            found[name] = (stem + female).capitalize()
+    return list(found.items())
+
+
+def _surname_pool() -> WeightedPool:
+    tail = _composed_surnames(_TAIL)
+    head_weights = [(rank + 1) ** -_FALL for rank in range(len(SURNAMES))]
+    tail_weights = [(rank + 1) ** -_FALL for rank in range(len(tail))]
+    head_scale = _HEAD_SHARE / sum(head_weights)
+    tail_scale = (1 - _HEAD_SHARE) / sum(tail_weights)
+    return WeightedPool(
+        SURNAMES + tail, [w * head_scale for w in head_weights] + [w * tail_scale for w in tail_weights]
+    )
+
+
+_SURNAME_POOL = None
+
+
+def surname_pair(rng: random.Random) -> tuple[str, str]:
+    """A family surname in its male and female forms, as often as in a real region."""
+    global _SURNAME_POOL
+    if _SURNAME_POOL is None:
+        _SURNAME_POOL = _surname_pool()
+    return _SURNAME_POOL.draw(rng)
 
 
 def _snils_ok(text: str) -> bool:

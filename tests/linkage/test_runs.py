@@ -22,12 +22,18 @@ def register(db, tmp_path, settings):
     return register_rows(rows)
 
 
-def _work():
-    """The worker takes what is queued, does it and stops (as `manage.py db_worker` does, once)."""
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+@pytest.fixture
+def work(monkeypatch):
+    """The worker: takes what is queued, does it and stops (`manage.py db_worker --batch`)."""
+    # The worker closes "old" connections between tasks, and inside a test's transaction every
+    # connection looks old: on PostgreSQL that would close the test's own connection.
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+    return lambda: call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
-def test_a_run_started_on_the_page_is_done_by_the_worker_with_its_progress_shown(world, steward, register, client):
+def test_a_run_started_on_the_page_is_done_by_the_worker_with_its_progress_shown(
+    world, steward, register, client, work
+):
     client.force_login(steward)
     response = client.post("/linkage/runs/", {"retrain": "on"})
     run = LinkageRun.objects.get()
@@ -38,7 +44,7 @@ def test_a_run_started_on_the_page_is_done_by_the_worker_with_its_progress_shown
     started = AuditEvent.objects.filter(actor=steward, action="linkage.run", decision="allow").count()
     assert started >= 2  # starting it and reading its page were decided and recorded
 
-    _work()
+    work()
 
     run.refresh_from_db()
     assert run.status == LinkageRun.Status.DONE and run.live is None and run.progress == 1.0
@@ -50,7 +56,7 @@ def test_a_run_started_on_the_page_is_done_by_the_worker_with_its_progress_shown
     assert f"/linkage/runs/{run.pk}/" in listing and "Запустить связывание" in listing
 
 
-def test_one_run_at_a_time(world, steward, register, client):
+def test_one_run_at_a_time(world, steward, register, client, work):
     first = linkage_run_start(actor=steward)
     with pytest.raises(RunRefused):
         linkage_run_start(actor=steward)
@@ -58,20 +64,20 @@ def test_one_run_at_a_time(world, steward, register, client):
     response = client.post("/linkage/runs/", {}, follow=True)
     assert "уже выполняется" in response.content.decode()
     assert LinkageRun.objects.count() == 1
-    _work()
+    work()
     first.refresh_from_db()
     assert first.status == LinkageRun.Status.DONE
     second = linkage_run_start(actor=steward)  # the first has finished: a new one may start
     assert second.pk != first.pk
 
 
-def test_a_run_that_fails_says_why_and_frees_the_queue(world, steward, register, monkeypatch):
+def test_a_run_that_fails_says_why_and_frees_the_queue(world, steward, register, monkeypatch, work):
     def broken(**kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr("safezone.linkage.register.link_register", broken)
     run = linkage_run_start(actor=steward)
-    _work()
+    work()
     run.refresh_from_db()
     assert run.status == LinkageRun.Status.FAILED and run.live is None
     assert "disk full" in run.error

@@ -1,12 +1,13 @@
 """The synthetic linkage data: reproducible, well-formed, and as varied as its brief says."""
 
 import csv
+import random
 import re
 from collections import Counter
 
 import pytest
 
-from safezone.linkage.synthetic import COLUMNS, _snils_ok, records, true_pairs, write_csv
+from safezone.linkage.synthetic import COLUMNS, _snils_ok, records, surname_pair, true_pairs, write_csv
 from safezone.people.diminutives import DIMINUTIVES
 
 pytestmark = pytest.mark.no_database
@@ -92,3 +93,13 @@ def test_write_csv_round_trips(sample, tmp_path):
         reader = csv.DictReader(f)
         assert reader.fieldnames == COLUMNS
         assert list(reader) == rows
+
+
+def test_surnames_fall_off_as_in_a_real_region():
+    """A few surnames are common (the commonest about 1.5% of people, 250 of them about a third),
+    tens of thousands are rare: as many namesakes as a real register has, not more."""
+    rng = random.Random(2)
+    counts = Counter(surname_pair(rng)[0] for _ in range(200_000)).most_common()
+    assert 0.01 < counts[0][1] / 200_000 < 0.025
+    assert 0.3 < sum(c for _, c in counts[:250]) / 200_000 < 0.45
+    assert len(counts) > 20_000
