@@ -51,6 +51,18 @@ def febrl_frames():
     return frames, truth
 
 
+def _febrl_date(d: str) -> str:
+    """FEBRL's YYYYMMDD as our birth_date: what of it is a date (a mistyped month or day leaves the
+    year, or the year and month), as an agency's partial date would be."""
+    if len(d) != 8 or not d.isdigit():
+        return ""
+    if not 1 <= int(d[4:6]) <= 12:
+        return d[:4]
+    if not 1 <= int(d[6:8]) <= 31:
+        return f"{d[:4]}-{d[4:6]}"
+    return f"{d[:4]}-{d[4:6]}-{d[6:8]}"
+
+
 def febrl_ours(frames):
     """SafeZone's model on FEBRL4 mapped to the input columns (no SSN, as the target says)."""
     mapped = []
@@ -65,12 +77,7 @@ def febrl_ours(frames):
                         "first_name": df["given_name"],
                         "patronymic": "",
                         "sex": "",
-                        "birth_date": [
-                            f"{d[:4]}-{d[4:6]}-{d[6:8]}"
-                            if len(d) == 8 and d.isdigit() and 1 <= int(d[4:6]) <= 12 and 1 <= int(d[6:8]) <= 31
-                            else ""
-                            for d in dob
-                        ],
+                        "birth_date": [_febrl_date(d) for d in dob],
                         "snils": "",
                         "address": df["street_number"].fillna("")
                         + " "

@@ -17,7 +17,7 @@ from pathlib import Path
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-MODEL_VERSION = "sz-link-1"
+MODEL_VERSION = "sz-link-2"
 
 log = logging.getLogger(__name__)
 
@@ -156,14 +156,21 @@ def _one_off(name: str, label: str):
 BLOCKING = [
     block_on("sn", "fn_initial", "birth_y"),
     block_on("fn_full", "dob"),
-    block_on("sn", "fn_full"),
+    # Surname and first name alone would pair every two namesakes of a region (millions at a million
+    # records): they go with the district, the patronymic or the address, or where a district is missing.
+    block_on("sn", "fn_full", "district"),
+    block_on("sn", "fn_full", "pn"),
+    block_on("sn", "fn_full", "addr"),
+    "l.sn = r.sn AND l.fn_full = r.fn_full AND (l.district IS NULL OR r.district IS NULL)",
     block_on("sn_cons", "fn_initial", "birth_y"),
     block_on("snils"),
     "l.birth_y = r.birth_y AND l.birth_m = r.birth_d AND l.birth_d = r.birth_m AND l.fn_full = r.fn_full",
     "l.dob = r.dob AND substr(l.sn, 1, 2) = substr(r.sn, 1, 2)",
     "l.sn_raw = r.fn AND l.fn = r.sn_raw",
     block_on("dob", "district"),
-    block_on("addr"),
+    # One address is many people's (a block of flats, a street's house in every village): with the
+    # district, an initial or the year.
+    block_on("addr", "district"),
     # Within a district (26 in the region): a maiden surname with the year off by one, a
     # misspelt surname with a partial date, a misspelt first name with no date at all.
     block_on("fn_full", "birth_y", "district"),
@@ -171,13 +178,15 @@ BLOCKING = [
     block_on("sn", "fn_initial", "district"),
     block_on("fn_full", "pn", "district"),
     "substr(l.sn, 1, 4) = substr(r.sn, 1, 4) AND l.fn_full = r.fn_full AND l.district = r.district",
+    block_on("addr", "fn_initial"),
+    block_on("addr", "birth_y"),
 ]
 # Broader rules, taken in this order while the comparisons they add stay within the budget: on a
 # few thousand records each is cheap and catches what two typos hide from the rules above; on a
 # population register most would compare millions of unrelated pairs and are left out.
 BROAD = [("dob",), ("sn",), ("fn_full", "district"), ("sn_raw",), ("addr",), ("district",), ("fn_full",)]
 # Comparisons per record the broad rules may add (and at least this many in all).
-BUDGET_PER_RECORD = 30
+BUDGET_PER_RECORD = 10
 BUDGET_FLOOR = 1_000_000
 
 

@@ -50,9 +50,20 @@ def _date(text: str, row: int) -> tuple[int | None, int | None, int | None]:
     return year, month, day
 
 
+# What kind of street or place a word is, and the house and flat markers (ул., улица, д., кв., пр-т,
+# г., с., дер. ...), as name keys: agencies write them or leave them out, short or in full, so they
+# say nothing about whether two addresses are one. "Набережная" stays: it is also a street's name.
+_ADDRESS_MARKERS = frozenset(
+    "ul ulica d dom kv kvartira pr t prospekt per pereulok nab pl korp k str g gorod s selo der derevnia "
+    "pos poselok mkr w wose b r bulvar proezd tupik".split()
+)
+
+
 def _address(text: str) -> str | None:
-    found = [skeleton(w) for w in words(text)] + re.findall(r"\d+", text or "")
-    return " ".join(found) or None
+    """The address's words as name keys (markers left out), then its numbers: "ул. Мира, д. 5, кв. 2"
+    and "ulitsa Mira 5-2" both give "mira 5 2"."""
+    found = [key for key in (skeleton(w) for w in words(text)) if key not in _ADDRESS_MARKERS]
+    return " ".join(found + re.findall(r"\d+", text or "")) or None
 
 
 def prepare(frame: pd.DataFrame, *, first_row: int = 2) -> pd.DataFrame:
