@@ -51,6 +51,7 @@ def test_a_run_started_on_the_page_is_done_by_the_worker_with_its_progress_shown
     assert run.persons >= 600 and run.pairs > 0 and run.new == CandidatePair.objects.count() > 0
     fragment = client.get(f"/linkage/runs/{run.pk}/", headers={"HX-Request": "true"}).content.decode()
     assert "hx-trigger" not in fragment and "<html" not in fragment and str(run.new) in fragment
+    assert '<progress class="w-100" value="100" max="100"' in fragment
     assert AuditEvent.objects.filter(action="linkage.run", object_type="linkagerun", object_id=str(run.pk)).exists()
     listing = client.get("/linkage/runs/").content.decode()
     assert f"/linkage/runs/{run.pk}/" in listing and "Запустить связывание" in listing
