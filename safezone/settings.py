@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "safezone.cases",
     "safezone.assessments",
     "safezone.meetings",
+    "safezone.portal",
     "safezone.demo",
 ]
 
@@ -318,6 +319,8 @@ SAFEZONE_LINKAGE_MODEL = Path(os.environ.get("SAFEZONE_LINKAGE_MODEL") or VAR_DI
 # registry beyond one machine; SAFEZONE_SPARK_MASTER names the cluster (default: local, all cores).
 # A linkage run that has not moved for this long is taken as dead (its worker was killed).
 SAFEZONE_LINKAGE_STALE_HOURS = int(os.environ.get("SAFEZONE_LINKAGE_STALE_HOURS", "6"))
+# Where the portal's quick exit sends a visitor (a neutral page: the weather).
+SAFEZONE_QUICK_EXIT_URL = os.environ.get("SAFEZONE_QUICK_EXIT_URL", "https://yandex.ru/pogoda/")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 SAFEZONE_LINKAGE_BACKEND = os.environ.get("SAFEZONE_LINKAGE_BACKEND", "duckdb")
 # An export carries at most this many rows (narrow the filters for more): exports leak.

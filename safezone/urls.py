@@ -20,6 +20,8 @@ urlpatterns = [
     path("meetings/", include("safezone.meetings.urls")),
     path("audit/", include("safezone.audit.urls")),
     path("linkage/", include("safezone.linkage.urls")),
+    # The public portal: no sign-in.
+    path("help/", include("safezone.portal.urls")),
     path("api/", include("safezone.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

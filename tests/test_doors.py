@@ -153,6 +153,12 @@ NOT_DOORS = {
     "api-root",
     "accounts:notifications",
     "accounts:notifications_read",
+    # The public portal: help lines, services from the directory, pages; no one's data.
+    "portal:home",
+    "portal:services",
+    "portal:safety",
+    "portal:language",
+    "portal:page",
 }
 # django-allauth's own pages (sign-in, second factor): its route names start with these.
 NOT_DOOR_PREFIXES = ("account_", "mfa_")
