@@ -219,10 +219,12 @@ def linkage_run_start(*, actor, retrain: bool = False, request=None) -> LinkageR
     from .tasks import link_register_task
 
     authorize(user=actor, action=Action.RUN_LINKAGE, purpose=QUALITY, request=request, extra={"retrain": retrain})
-    run = _run_create(started_by=actor, retrain=retrain)
-    result = link_register_task.enqueue(run.pk)
-    LinkageRun.objects.filter(pk=run.pk).update(task_id=str(result.id))
-    run.task_id = str(result.id)
+    # The run and its task are written together: a run whose task could not be queued would
+    # otherwise block every run after it.
+    with transaction.atomic():
+        run = _run_create(started_by=actor, retrain=retrain)
+        run.task_id = str(link_register_task.enqueue(run.pk).id)
+        run.save(update_fields=["task_id"])
     return run
 
 
@@ -234,7 +236,7 @@ def linkage_run_here(*, retrain: bool = False, backend: str | None = None, echo=
 
 
 def _run_create(*, started_by, retrain: bool, backend: str | None = None) -> LinkageRun:
-    _runs_close_abandoned()
+    runs_close_abandoned()
     try:
         with transaction.atomic():
             return LinkageRun.objects.create(
@@ -244,7 +246,7 @@ def _run_create(*, started_by, retrain: bool, backend: str | None = None) -> Lin
         raise RunRefused(_("A linkage run is already under way: wait for it to finish.")) from None
 
 
-def _runs_close_abandoned() -> None:
+def runs_close_abandoned() -> None:
     """A live run whose task ended without saying so (the worker was killed), or that has not moved
     for SAFEZONE_LINKAGE_STALE_HOURS, is closed as failed: it would block every run after it."""
     from django_tasks import TaskResultStatus, default_task_backend
@@ -286,7 +288,7 @@ def linkage_run_execute(run_id: int, echo=print) -> dict:
 
     try:
         figures = link_register(retrain=run.retrain, backend=run.backend, progress=progress)
-    except Exception as exc:
+    except BaseException as exc:  # an interrupted command-line run (Ctrl-C) is closed too
         LinkageRun.objects.filter(pk=run_id).update(
             status=LinkageRun.Status.FAILED, live=None, finished_at=timezone.now(),
             error=f"{type(exc).__name__}: {exc}"[:5000],

@@ -15,7 +15,15 @@ from safezone.common.paging import page_of, query_without_page
 from .forms import PairDecisionForm, RunForm
 from .models import CandidatePair, LinkageRun
 from .selectors import merges_of, pair_for, pairs_for_review, pairs_page_record, run_for, runs_for
-from .services import MergeRefused, PairChangedMeanwhile, RunRefused, linkage_run_start, pair_decide, persons_unmerge
+from .services import (
+    MergeRefused,
+    PairChangedMeanwhile,
+    RunRefused,
+    linkage_run_start,
+    pair_decide,
+    persons_unmerge,
+    runs_close_abandoned,
+)
 
 
 @login_required
@@ -102,7 +110,9 @@ def runs(request):
             return redirect("linkage:runs")
         messages.success(request, _("Linkage started in the background; this page shows how far it got."))
         return redirect("linkage:run", pk=run.pk)
-    page = page_of(runs_for(request.user, request), request.GET.get("page"))
+    runs = runs_for(request.user, request)
+    runs_close_abandoned()  # a run whose worker died would show as under way for good
+    page = page_of(runs, request.GET.get("page"))
     live = LinkageRun.objects.filter(live=True).exists()
     return render(request, "linkage/runs.html", {"page": page, "form": form, "live": live})
 

@@ -115,3 +115,26 @@ def test_only_a_steward_may_run_linkage_or_see_runs(world, register, client_for)
     assert LinkageRun.objects.count() == 0
     denied = AuditEvent.objects.filter(actor=world.anna, action="linkage.run", decision="deny")
     assert denied.count() == 3
+
+
+def test_an_interrupted_command_line_run_is_closed_and_frees_the_queue(world, register, monkeypatch):
+    def interrupted(**kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("safezone.linkage.register.link_register", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("link_persons")
+    run = LinkageRun.objects.get()
+    assert run.status == LinkageRun.Status.FAILED and run.live is None
+
+
+def test_a_run_whose_task_cannot_be_queued_is_not_left_behind(world, steward, register, monkeypatch):
+    from safezone.linkage.tasks import link_register_task
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("queue unavailable")
+
+    monkeypatch.setattr(type(link_register_task), "enqueue", broken)
+    with pytest.raises(RuntimeError):
+        linkage_run_start(actor=steward)
+    assert LinkageRun.objects.count() == 0
