@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from safezone.directory.models import Territory
 
@@ -20,9 +20,9 @@ from .models import PortalPage
 
 
 def public(view):
-    """A portal page: GET only, never cached, no Referer onwards."""
+    """A portal page: GET (and HEAD) only, never cached, no Referer onwards."""
 
-    @require_GET
+    @require_safe
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
