@@ -33,17 +33,22 @@ VAR_DIR = Path(os.environ.get("SAFEZONE_VAR_DIR") or BASE_DIR / "var")
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def _secret_key() -> str:
-    """The key from SECRET_KEY, or one generated into var/ on first run and kept."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    path = VAR_DIR / "secret_key"
+def _local_secret(variable: str, filename: str) -> str:
+    """A secret from the environment, or one generated into var/ on first run and kept."""
+    if os.environ.get(variable):
+        return os.environ[variable]
+    path = VAR_DIR / filename
     if not path.exists():
         # Written with owner-only permissions; never committed (var/ is ignored).
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+def _secret_key() -> str:
+    """The key from SECRET_KEY, or one generated into var/ on first run and kept."""
+    return _local_secret("SECRET_KEY", "secret_key")
 
 
 SECRET_KEY = _secret_key()
@@ -115,6 +120,7 @@ INSTALLED_APPS = [
     "safezone.assessments",
     "safezone.meetings",
     "safezone.portal",
+    "safezone.hotline",
     "safezone.demo",
 ]
 
@@ -319,6 +325,12 @@ SAFEZONE_LINKAGE_MODEL = Path(os.environ.get("SAFEZONE_LINKAGE_MODEL") or VAR_DI
 # registry beyond one machine; SAFEZONE_SPARK_MASTER names the cluster (default: local, all cores).
 # A linkage run that has not moved for this long is taken as dead (its worker was killed).
 SAFEZONE_LINKAGE_STALE_HOURS = int(os.environ.get("SAFEZONE_LINKAGE_STALE_HOURS", "6"))
+# The helpline: callers are recognised by a keyed hash of their number (the key outside the
+# database), and the telephone exchange signs its calls to the PBX hook with a shared secret.
+SAFEZONE_CALLER_HASH_KEY = _local_secret("SAFEZONE_CALLER_HASH_KEY", "caller_hash_key")
+SAFEZONE_PBX_SECRET = _local_secret("SAFEZONE_PBX_SECRET", "pbx_secret")
+# How far a PBX call's timestamp may be from now (seconds): older signed calls are replays.
+SAFEZONE_PBX_MAX_SKEW = int(os.environ.get("SAFEZONE_PBX_MAX_SKEW", "300"))
 # Where the portal's quick exit sends a visitor (a neutral page: the weather).
 SAFEZONE_QUICK_EXIT_URL = os.environ.get("SAFEZONE_QUICK_EXIT_URL", "https://yandex.ru/pogoda/")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

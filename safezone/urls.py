@@ -20,6 +20,8 @@ urlpatterns = [
     path("meetings/", include("safezone.meetings.urls")),
     path("audit/", include("safezone.audit.urls")),
     path("linkage/", include("safezone.linkage.urls")),
+    # The telephone exchange's hook (signed calls, no session).
+    path("hotline/", include("safezone.hotline.urls")),
     # The public portal: no sign-in.
     path("help/", include("safezone.portal.urls")),
     path("api/", include("safezone.api.urls")),

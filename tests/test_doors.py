@@ -153,6 +153,10 @@ NOT_DOORS = {
     "api-root",
     "accounts:notifications",
     "accounts:notifications_read",
+    # The telephone exchange's hook: a machine's calls, no session; refused unless signed with the
+    # shared secret and fresh (tests/hotline/test_pbx.py proves it).
+    "hotline:pbx_incoming",
+    "hotline:pbx_hangup",
     # The public portal: help lines, services from the directory, pages; no one's data.
     "portal:home",
     "portal:services",
