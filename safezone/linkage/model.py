@@ -290,6 +290,10 @@ def db_api(backend: str = "duckdb"):
     raise ValueError(f"unknown linkage backend {backend!r}; the backends are {', '.join(BACKENDS)}")
 
 
+class TrainingFailed(ValueError):
+    """Splink could not learn from these records; the message says why and what to do."""
+
+
 @dataclass
 class Trained:
     """A linker ready to predict, and how long training took."""
@@ -316,12 +320,22 @@ def train(frames: list, *, seed: int = 1, max_pairs: float = 1e6, backend: str =
     spec = settings(_link_type(frames), present, blocking_rules(frames), api.sql_dialect.sql_dialect_str)
     linker = _linker(frames, spec, api)
     deterministic = [block_on("sn", "fn_full", "dob")] + ([block_on("snils")] if "snils" in present else [])
-    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-    # Two EM passes, each blind to the fields it blocks on: names learn from birth-date blocks
-    # and birth dates (and the rest) from name blocks.
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"), max_pairs=max_pairs)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("sn", "fn_full"), max_pairs=max_pairs)
+    try:
+        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
+        linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+        # Two EM passes, each blind to the fields it blocks on: names learn from birth-date blocks
+        # and birth dates (and the rest) from name blocks.
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"), max_pairs=max_pairs)
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on("sn", "fn_full"), max_pairs=max_pairs
+        )
+    except (ValueError, ZeroDivisionError) as exc:
+        # Splink's estimators divide by, or take the logarithm of, the share of likely matches:
+        # records with (almost) no two alike leave it at zero.
+        raise TrainingFailed(
+            f"these {sum(len(f) for f in frames)} records hold too few pairs that may be one person for the "
+            f"model to learn from ({exc}); train it on more records, or use a saved model"
+        ) from exc
     return Trained(linker, time.perf_counter() - started, MODEL_VERSION)
 
 

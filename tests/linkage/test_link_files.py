@@ -155,3 +155,21 @@ def test_the_spark_backend_in_local_mode_predicts_as_duckdb_does_and_trains_by_i
     )  # fmt: skip
     assert _f1(_read(out), true_pairs(truth)) >= 0.9
     assert len(_read(groups)) == len(rows)
+
+
+def test_records_with_no_two_alike_are_refused_clearly_not_with_a_traceback(tmp_path):
+    """Splink cannot learn from records none of which are one person (its estimators take the
+    logarithm of the share of matches): the command says so and writes nothing."""
+    rows, truth = records(3000, seed=4)
+    seen, distinct = set(), []
+    for row in rows:
+        if truth[row["id"]] not in seen:
+            seen.add(truth[row["id"]])
+            distinct.append(row)
+    path = tmp_path / "distinct.csv"
+    write_csv(path, distinct[:700])
+    out, groups = tmp_path / "pairs.csv", tmp_path / "clusters.csv"
+    with pytest.raises(CommandError, match="too few pairs that may be one person"):
+        call_command("link_files", str(path), "--out", str(out), "--clusters", str(groups),
+                     "--model", str(tmp_path / "none.json"))  # fmt: skip
+    assert not out.exists() and not groups.exists()
