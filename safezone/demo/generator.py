@@ -10,8 +10,11 @@ import random
 from collections import deque
 from dataclasses import dataclass, field
 
+import iuliia
+
 from safezone.accounts.models import Role
 from safezone.directory.services import TERRITORY_FILE
+from safezone.people.diminutives import DIMINUTIVES
 from safezone.people.validators import inn_checksum, snils_checksum
 
 from . import region
@@ -93,6 +96,16 @@ class Chunk:
 
     persons: list[PersonRec]
     cases: list[CaseRec]
+
+
+# Short forms of each full first name (Анна -> Аня, Нюра...), for a record written from what a person said.
+_SHORT_FORMS: dict[str, list[str]] = {}
+for _short, _fulls in DIMINUTIVES.items():
+    for _full in _fulls:
+        _SHORT_FORMS.setdefault(_full, []).append(_short)
+# A repeat victim whom the new agency did not find in the register and wrote down again, its own
+# way: a second record of one person, for the data steward's queue (issue 5).
+_P_WRITTEN_AGAIN = 0.3
 
 
 def _weighted(rng: random.Random, options: dict):
@@ -313,6 +326,30 @@ class DemoGenerator:
             person.identifiers.append(("inn", first_ten + inn_checksum(first_ten)))
         return person
 
+    def _written_again(self, identity: tuple, district: str, agency: str) -> PersonRec:
+        """A second record of a person, as another agency writes it: in Latin letters, by a short
+        first name, without the patronymic, with a partial or day-and-month-swapped birth date."""
+        rng = self.rng
+        surname, first, patr, sex, birth = identity
+        if rng.random() < 0.25:
+            surname, first = (iuliia.ICAO_DOC_9303.translate(x) for x in (surname, first))
+        elif rng.random() < 0.35 and first in _SHORT_FORMS:
+            first = rng.choice(_SHORT_FORMS[first])
+        if rng.random() < 0.4:
+            patr = ""
+        year, month, day = birth
+        r = rng.random()
+        if r < 0.2 and month and day and day <= 12:
+            birth = (year, day, month)
+        elif r < 0.35 and month:
+            birth = (year, month, None)
+        person = PersonRec(
+            key=self.next_key, surname=surname, first_name=first, patronymic=patr, sex=sex, birth=birth,
+            district=district, agency=agency,
+        )  # fmt: skip
+        self.next_key += 1
+        return person
+
     # --- cases ------------------------------------------------------------------------
     def _owner(self, kind: str, district: str) -> tuple[str, str]:
         options = [
@@ -396,7 +433,11 @@ class DemoGenerator:
 
         if kind == "dv":
             if repeat:
-                victim, perpetrator, _district = repeat
+                victim, perpetrator, _district, identity = repeat
+                if rng.random() < _P_WRITTEN_AGAIN:
+                    again = self._written_again(identity, district, agency)
+                    persons.append(again)
+                    victim = again.key
                 participants += [(victim, "victim"), (perpetrator, "perpetrator")]
             else:
                 female_victim = rng.random() < 0.88
@@ -426,7 +467,8 @@ class DemoGenerator:
                     participants.append((c.key, "child"))
                     household.append(c.key)
                     relations.append((v.key, c.key, "parent"))
-                self.repeat_pool.append((victim, perpetrator, district))
+                identity = (v.surname, v.first_name, v.patronymic, v.sex, v.birth)
+                self.repeat_pool.append((victim, perpetrator, district, identity))
         elif kind in ("child", "labour"):
             family = surname_pair(rng)
             age = rng.randrange(0, 18) if kind == "child" else rng.randrange(10, 18)
