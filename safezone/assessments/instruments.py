@@ -46,8 +46,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from safezone.common.models import in_language
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "instruments"
 
@@ -58,11 +59,6 @@ SCORE_AT_LEAST, ANSWER_IS, ANSWER_IN, ANY_YES = "score_at_least", "answer_is", "
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _FILE_NAME = re.compile(r"^(?P<code>[a-z][a-z0-9_]*)\.v(?P<version>[1-9][0-9]*)\.json$")
-
-
-def _in_language(ru: str, en: str) -> str:
-    """The English text when the interface speaks English and there is one; the Russian otherwise."""
-    return en if (get_language() or "ru").startswith("en") and en else ru
 
 
 @dataclass(frozen=True)
@@ -76,7 +72,7 @@ class Option:
 
     @property
     def label(self) -> str:
-        return _in_language(self.label_ru, self.label_en)
+        return in_language(self.label_ru, self.label_en)
 
 
 @dataclass(frozen=True)
@@ -94,11 +90,11 @@ class Item:
 
     @property
     def text(self) -> str:
-        return _in_language(self.text_ru, self.text_en)
+        return in_language(self.text_ru, self.text_en)
 
     @property
     def help(self) -> str:
-        return _in_language(self.help_ru, self.help_en)
+        return in_language(self.help_ru, self.help_en)
 
     @property
     def answers(self) -> tuple[str, ...]:
@@ -127,7 +123,7 @@ class Band:
 
     @property
     def label(self) -> str:
-        return _in_language(self.label_ru, self.label_en)
+        return in_language(self.label_ru, self.label_en)
 
 
 @dataclass(frozen=True)
@@ -152,7 +148,7 @@ class Trigger:
 
     @property
     def label(self) -> str:
-        return _in_language(self.label_ru, self.label_en)
+        return in_language(self.label_ru, self.label_en)
 
 
 @dataclass(frozen=True)
@@ -176,11 +172,11 @@ class Instrument:
 
     @property
     def title(self) -> str:
-        return _in_language(self.title_ru, self.title_en)
+        return in_language(self.title_ru, self.title_en)
 
     @property
     def description(self) -> str:
-        return _in_language(self.description_ru, self.description_en)
+        return in_language(self.description_ru, self.description_en)
 
     @property
     def max_score(self) -> int:

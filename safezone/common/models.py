@@ -5,6 +5,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
+def in_language(ru: str, en: str) -> str:
+    """The English text when the interface speaks English and there is one; the Russian otherwise."""
+    return en if (get_language() or "ru").startswith("en") and en else ru
+
+
 class BilingualName(models.Model):
     """A name kept in Russian (first) and English; `name` picks the one for the active language."""
 
@@ -19,6 +24,4 @@ class BilingualName(models.Model):
 
     @property
     def name(self) -> str:
-        if (get_language() or "ru").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_ru
+        return in_language(self.name_ru, self.name_en)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from safezone.common.fields import EncryptedTextField
-from safezone.common.models import BilingualName
+from safezone.common.models import BilingualName, in_language
 
 
 class Territory(BilingualName):
@@ -88,11 +88,7 @@ class Agency(BilingualName):
 
     @property
     def short_name(self) -> str:
-        from django.utils.translation import get_language
-
-        if (get_language() or "ru").startswith("en") and self.short_name_en:
-            return self.short_name_en
-        return self.short_name_ru or self.name
+        return in_language(self.short_name_ru, self.short_name_en) or self.name
 
 
 class Unit(BilingualName):

@@ -34,7 +34,9 @@ def caller_hash(number: str) -> str:
 
 def pbx_signature(timestamp: str, body: bytes) -> str:
     """What the exchange puts in X-SafeZone-Signature: sha256=HMAC(secret, timestamp + "." + body)."""
-    mac = hmac.new(settings.SAFEZONE_PBX_SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    mac = hmac.new(
+        settings.SAFEZONE_PBX_SECRET.encode(), timestamp.encode("utf-8", "replace") + b"." + body, hashlib.sha256
+    )
     return "sha256=" + mac.hexdigest()
 
 
@@ -43,7 +45,9 @@ def pbx_verify(*, timestamp: str | None, signature: str | None, body: bytes) -> 
     or too far ahead (SAFEZONE_PBX_MAX_SKEW) to be anything but a replay."""
     if not timestamp or not signature:
         raise PbxRefused("unsigned: X-SafeZone-Timestamp and X-SafeZone-Signature are required", 401)
-    if not hmac.compare_digest(signature, pbx_signature(timestamp, body)):
+    # Bytes, not str: compare_digest refuses a str with letters outside ASCII (a traceback, not a 401).
+    expected = pbx_signature(timestamp, body).encode()
+    if not hmac.compare_digest(signature.encode("utf-8", "replace"), expected):
         raise PbxRefused("bad signature", 401)
     try:
         signed = datetime.fromtimestamp(int(timestamp), tz=UTC)

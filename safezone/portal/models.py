@@ -2,14 +2,9 @@
 Kept by administrators in Django admin; nothing here is about a person."""
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from safezone.common.models import BilingualName
-
-
-def _in_language(ru: str, en: str) -> str:
-    return en if (get_language() or "ru").startswith("en") and en else ru
+from safezone.common.models import BilingualName, in_language
 
 
 class HelpLine(BilingualName):
@@ -41,11 +36,11 @@ class HelpLine(BilingualName):
 
     @property
     def hours(self) -> str:
-        return _in_language(self.hours_ru, self.hours_en)
+        return in_language(self.hours_ru, self.hours_en)
 
     @property
     def about(self) -> str:
-        return _in_language(self.about_ru, self.about_en)
+        return in_language(self.about_ru, self.about_en)
 
     @property
     def tel(self) -> str:
@@ -82,8 +77,8 @@ class PortalPage(models.Model):
 
     @property
     def title(self) -> str:
-        return _in_language(self.title_ru, self.title_en)
+        return in_language(self.title_ru, self.title_en)
 
     @property
     def body(self) -> str:
-        return _in_language(self.body_ru, self.body_en)
+        return in_language(self.body_ru, self.body_en)

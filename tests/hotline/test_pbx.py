@@ -44,6 +44,8 @@ def test_a_signed_call_opens_a_contact_and_its_hang_up_closes_it(db, client):
     [
         ({"sign": False}, 401),
         ({"signature": "sha256=" + "0" * 64}, 401),
+        ({"signature": "sha256=é"}, 401),  # not even ASCII
+        ({"timestamp": "soon"}, 401),
         ({"timestamp": int(time.time()) - 3600}, 401),  # signed an hour ago: a replay or a wrong clock
     ],
 )
