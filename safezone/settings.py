@@ -331,6 +331,8 @@ SAFEZONE_CALLER_HASH_KEY = _local_secret("SAFEZONE_CALLER_HASH_KEY", "caller_has
 SAFEZONE_PBX_SECRET = _local_secret("SAFEZONE_PBX_SECRET", "pbx_secret")
 # How far a PBX call's timestamp may be from now (seconds): older signed calls are replays.
 SAFEZONE_PBX_MAX_SKEW = int(os.environ.get("SAFEZONE_PBX_MAX_SKEW", "300"))
+# A callback not reached is tried again an hour later, this many times in all.
+SAFEZONE_CALLBACK_ATTEMPTS = int(os.environ.get("SAFEZONE_CALLBACK_ATTEMPTS", "3"))
 # Where the portal's quick exit sends a visitor (a neutral page: the weather).
 SAFEZONE_QUICK_EXIT_URL = os.environ.get("SAFEZONE_QUICK_EXIT_URL", "https://yandex.ru/pogoda/")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -14,7 +14,8 @@ from safezone.people.models import Person
 from tests.conftest import reauthenticate
 
 # name -> (method, path template); {case}: case_a, {person}: maria (both out of Olga's scope),
-# {referral}, {seal}, {consent}: made on case_a for the test, {user}: Anna.
+# {referral}, {seal}, {consent}: made on case_a for the test, {user}: Anna, {contact}: a contact
+# with the crisis centre's helpline that Hanna logged.
 DOORS = {
     "cases:list": ("get", "/cases/"),
     "cases:my_work": ("get", "/cases/mine/"),
@@ -84,7 +85,27 @@ DOORS = {
     "linkage:unmerge": ("post", "/linkage/merges/{merge}/undo/"),
     "linkage:runs": ("get", "/linkage/runs/"),
     "linkage:run": ("get", "/linkage/runs/{run}/"),
+    "hotline:console": ("get", "/hotline/"),
+    "hotline:contacts": ("get", "/hotline/contacts/"),
+    "hotline:waiting": ("get", "/hotline/waiting/"),
+    "hotline:district_services": ("get", "/hotline/services/?district=1"),
+    "hotline:contact_new": ("post", "/hotline/contacts/new/"),
+    "hotline:contact": ("get", "/hotline/contacts/{contact}/"),
+    "hotline:take": ("post", "/hotline/contacts/{contact}/take/"),
+    "hotline:draft": ("post", "/hotline/contacts/{contact}/draft/"),
+    "hotline:caller_note": ("post", "/hotline/contacts/{contact}/caller/note/"),
+    "hotline:caller_block": ("post", "/hotline/contacts/{contact}/caller/block/"),
+    "hotline:callback_new": ("post", "/hotline/contacts/{contact}/callback/"),
+    "hotline:refer": ("get", "/hotline/contacts/{contact}/refer/"),
+    "hotline:callbacks": ("get", "/hotline/callbacks/"),
+    "hotline:callback_step": ("post", "/hotline/callbacks/{callback}/"),
+    "hotline:shifts": ("get", "/hotline/shifts/"),
+    "hotline:shift_start": ("post", "/hotline/shifts/start/"),
+    "hotline:shift_end": ("post", "/hotline/shifts/end/"),
+    "hotline:figures": ("get", "/hotline/figures/"),
     "person-detail": ("get", "/api/persons/{person}/"),
+    "contact-list": ("get", "/api/contacts/"),
+    "contact-detail": ("get", "/api/contacts/{contact}/"),
 }
 # Doors to one record, or to a step on it: an outsider gets a 404 and leaves a recorded refusal.
 RECORD_DOORS = [
@@ -138,6 +159,15 @@ RECORD_DOORS = [
     "case-services",
     "meeting-detail",
     "person-detail",
+    "contact-detail",
+    "hotline:contact",
+    "hotline:take",
+    "hotline:draft",
+    "hotline:caller_note",
+    "hotline:caller_block",
+    "hotline:callback_new",
+    "hotline:refer",
+    "hotline:callback_step",
     "linkage:queue",
     "linkage:pair",
     "linkage:unmerge",
@@ -250,7 +280,26 @@ def doors(world):
     pair = CandidatePair.objects.create(left=world.maria, right=world.elena, probability=0.9, model_version="t")
     merge = Merge.objects.create(kept=world.maria, merged=world.elena, pair=pair, moved={}, merged_by=world.root)
     run = LinkageRun.objects.create(started_by=world.root)
+    from safezone.accounts.models import User
+    from safezone.hotline.models import Contact
+
+    contact = Contact.objects.create(
+        agency=world.crisis,
+        operator=User.objects.get(username="hanna"),
+        status=Contact.Status.DONE,
+        type=Contact.Type.QUESTION,
+        started_at=world.case_a.created_at,
+        ended_at=world.case_a.created_at,
+    )
+    from safezone.hotline.models import Callback
+
+    callback = Callback.objects.create(
+        contact=contact, agency=world.crisis, due_at=contact.started_at, phone="+7 900 000-00-01",
+        created_by=contact.operator,
+    )  # fmt: skip
     return {
+        "callback": callback.pk,
+        "contact": contact.pk,
         "run": run.pk,
         "pair": pair.pk,
         "merge": merge.pk,
@@ -282,7 +331,7 @@ def _path(world, name, ids=None):
 def test_a_signed_out_visitor_is_sent_to_sign_in_and_sees_nothing(world, doors, client, name):
     method, path = _path(world, name, doors)
     response = getattr(client, method)(path)
-    if name.startswith(("case-", "person-", "meeting-")):
+    if name.startswith(("case-", "person-", "meeting-", "contact-")):
         assert response.status_code in (401, 403)
     else:
         assert response.status_code == 302 and "/account/login/" in response["Location"]

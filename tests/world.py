@@ -4,7 +4,8 @@ Who sees what (purpose: case work unless said):
 - anna, caseworker at the crisis centre: case_a (hers) only
 - boris, caseworker at the crisis centre: case_b (his) only
 - tina, head of the crisis centre's DV unit (Anna's unit): case_a
-- sveta, supervisor at the crisis centre: case_a and case_b (the agency's)
+- sveta, supervisor at the crisis centre: case_a and case_b (the agency's); the helpline's contacts
+- hanna, helpline operator at the crisis centre: no case until she opens one; takes and logs contacts
 - petr, police officer in Vologda: case_d (his agency's)
 - olga, caseworker in Sokol: case_c
 - kira, coordinator of the Vologda youth commission: for coordination, every case in Vologda (a, b, d)
@@ -84,6 +85,7 @@ def build_world() -> SimpleNamespace:
         ("boris", Role.CASEWORKER, w.crisis),
         ("tina", Role.TEAM_LEAD, w.crisis),
         ("sveta", Role.SUPERVISOR, w.crisis),
+        ("hanna", Role.HELPLINE_OPERATOR, w.crisis),
         ("petr", Role.POLICE_OFFICER, w.police),
         ("olga", Role.CASEWORKER, w.social_sokol),
         ("kira", Role.COORDINATOR, w.kdn),
@@ -172,7 +174,7 @@ def build_world() -> SimpleNamespace:
 NAMES = [
     *("vologda", "sokolsky", "region", "crisis", "police", "social_sokol", "kdn", "department"),
     *("unit_dv", "unit_child"),
-    *("anna", "boris", "tina", "sveta", "petr", "olga", "kira", "alex", "dasha", "root", "nemo"),
+    *("anna", "boris", "tina", "sveta", "hanna", "petr", "olga", "kira", "alex", "dasha", "root", "nemo"),
     *("maria", "ivan", "sasha", "elena", "petya", "olesya"),
     *("case_a", "case_b", "case_c", "case_d", "incident_a"),
 ]

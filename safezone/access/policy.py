@@ -49,6 +49,10 @@ class Action(models.TextChoices):
     REVIEW_LINKAGE = "linkage.review", _("review pairs of records that may be one person")
     MERGE_PERSONS = "linkage.merge", _("merge or separate person records")
     RUN_LINKAGE = "linkage.run", _("run batch linkage over the register")
+    # The helpline: an operator takes and logs contacts, keeps caller notes, callbacks and shifts;
+    # the agency's contacts, their figures and the shift coverage are read by its supervisors too.
+    LOG_CONTACT = "contact.log", _("take and log helpline contacts")
+    VIEW_CONTACTS = "contact.view", _("read the helpline's contacts and their figures")
 
 
 class Scope(models.IntegerChoices):
@@ -74,6 +78,7 @@ class Purpose(models.TextChoices):
     DATA_PROTECTION = "data_protection", _("data protection")
     # One person, one record: the data steward's review of linkage.
     DATA_QUALITY = "data_quality", _("data quality (one person, one record)")
+    HELPLINE = "helpline", _("helpline")
 
 
 class FieldGroup(models.TextChoices):
@@ -135,11 +140,16 @@ _NOTHING: frozenset[str] = frozenset()
 ROLE_POLICY: dict[str, RolePolicy] = {
     Role.CASEWORKER: RolePolicy(Scope.OWN, _CASE_WORK, _FRONT_LINE, _ALL_FIELDS),
     Role.TEAM_LEAD: RolePolicy(Scope.TEAM, _SUPERVISING, _FRONT_LINE | {Purpose.SUPERVISION}, _ALL_FIELDS),
-    Role.SUPERVISOR: RolePolicy(Scope.AGENCY, _SUPERVISING, _FRONT_LINE | {Purpose.SUPERVISION}, _ALL_FIELDS),
+    Role.SUPERVISOR: RolePolicy(
+        Scope.AGENCY,
+        _SUPERVISING | {Action.VIEW_CONTACTS},
+        _FRONT_LINE | {Purpose.SUPERVISION, Purpose.HELPLINE},
+        _ALL_FIELDS,
+    ),
     Role.HELPLINE_OPERATOR: RolePolicy(
         Scope.OWN,
-        _CASE_WORK - {Action.EXPORT_CASES},
-        _FRONT_LINE,
+        (_CASE_WORK - {Action.EXPORT_CASES}) | {Action.LOG_CONTACT, Action.VIEW_CONTACTS},
+        _FRONT_LINE | {Purpose.HELPLINE},
         frozenset({FieldGroup.NARRATIVE, FieldGroup.CONTACTS, FieldGroup.SAFE_CONTACT}),
     ),
     Role.SCHOOL_PEDAGOGUE: RolePolicy(
@@ -199,6 +209,7 @@ PURPOSE_ACTIONS: dict[str, frozenset[str]] = {
         {Action.SEARCH_PERSONS, Action.READ_AUDIT, Action.EXPORT_AUDIT, Action.REVIEW_BREAK_GLASS}
     ),
     Purpose.DATA_QUALITY: frozenset({Action.REVIEW_LINKAGE, Action.MERGE_PERSONS, Action.RUN_LINKAGE}),
+    Purpose.HELPLINE: frozenset({Action.LOG_CONTACT, Action.VIEW_CONTACTS}),
     # At a meeting a member reads the agenda's cases and records what the agency knows; the
     # case work itself (edits, referrals, plans) is done under case work by the case's own team.
     Purpose.MEETING: frozenset(

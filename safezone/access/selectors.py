@@ -13,7 +13,7 @@ from safezone.accounts.models import Membership
 from safezone.accounts.selectors import memberships_of
 
 from .models import BreakGlass, CaseGrant, Seal
-from .policy import BREAK_GLASS_ACTIONS, Purpose, Scope, policy_for, purpose_allows
+from .policy import BREAK_GLASS_ACTIONS, Action, Purpose, Scope, policy_for, purpose_allows
 
 
 def all_district_ids() -> list[int]:
@@ -387,7 +387,26 @@ def decide(user, action: str, purpose: str, obj=None) -> Decision:
         return _decide_case(user, action, grants, obj)
     if label == "people.person":
         return _decide_person(user, action, purpose, obj)
+    if label == "hotline.contact":
+        return _decide_contact(action, grants, obj)
     return _deny("unknown-record-type")
+
+
+def _decide_contact(action: str, grants: list[Grant], contact) -> Decision:
+    """A helpline contact belongs to the agency whose operator took it; a call still waiting for an
+    operator may be taken by any operator. Only the operator who took it goes on logging it."""
+    for grant in grants:
+        membership = grant.membership
+        if contact.agency_id is None:
+            if action == Action.LOG_CONTACT:
+                return Decision(True, f"{grant.rule}+waiting-call", membership, grant.fields)
+            continue
+        if membership.agency_id != contact.agency_id:
+            continue
+        if action == Action.LOG_CONTACT and contact.operator_id not in (None, membership.user_id):
+            return _deny("taken-by-another-operator")
+        return Decision(True, f"{grant.rule}+helpline", membership, grant.fields)
+    return _deny("not-this-agency's-helpline")
 
 
 def _decide_case(user, action: str, grants: list[Grant], case) -> Decision:

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from safezone.cases.api import CaseViewSet
+from safezone.hotline.api import ContactViewSet
 from safezone.meetings.api import MeetingViewSet
 from safezone.people.api import PersonViewSet
 
@@ -12,6 +13,7 @@ router = DefaultRouter()
 router.register("cases", CaseViewSet, basename="case")
 router.register("persons", PersonViewSet, basename="person")
 router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("contacts", ContactViewSet, basename="contact")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

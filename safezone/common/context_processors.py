@@ -24,5 +24,7 @@ def _nav(request) -> dict:
         "linkage": bool(purposes_for(user, Action.REVIEW_LINKAGE)),
         "capacity": bool(purposes_for(user, Action.VIEW_CAPACITY)),
         "meetings": bool(purposes_for(user, Action.VIEW_MEETING)),
+        "helpline": bool(purposes_for(user, Action.LOG_CONTACT)),
+        "helpline_figures": bool(purposes_for(user, Action.VIEW_CONTACTS)),
         "unread": unread_notifications(user).count(),
     }

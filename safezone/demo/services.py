@@ -25,6 +25,7 @@ from safezone.people.services import PersonBatch, persons_bulk_create
 from . import region
 from .casework import demo_casework
 from .generator import Chunk, DemoGenerator
+from .helpline import demo_helpline
 from .meetings import demo_meetings
 from .names import FEMALE_FIRST, MALE_FIRST, patronymic, surname_pair
 from .services_delivered import demo_services
@@ -80,7 +81,9 @@ def _staff(seed: int) -> dict[str, User]:
     district_codes = [c for c, t in territories.items() if t.level == Territory.Level.DISTRICT]
     region_territory = next(t for t in territories.values() if t.level == Territory.Level.REGION)
     agencies = {}
+    phones = random.Random(f"phones-{seed}")  # its own stream: the staff's names stay as they were
     for code, kind, name_ru, name_en, short_ru, short_en, seat, served in region.AGENCIES:
+        area = "8202" if seat == "cherepovets" else "8172"
         agencies[code] = agency_create(
             code=code,
             kind=kind,
@@ -90,6 +93,7 @@ def _staff(seed: int) -> dict[str, User]:
             short_name_en=short_en,
             district=region_territory if seat == "region" else territories[seat],
             districts_served=[territories[c] for c in (district_codes if served == region.ALL else served)],
+            phone=f"8 ({area}) {phones.randrange(20, 80)}-{phones.randrange(100):02d}-{phones.randrange(100):02d}",
         )
     units = {
         (agency_code, code): unit_create(agency=agencies[agency_code], code=code, name_ru=ru, name_en=en)
@@ -317,5 +321,6 @@ def demo_seed(*, cases: int, seed: int, today: dt.date, chunk_size: int = 2000, 
         demo_casework(users, today, seed)
         demo_services(users, today, seed)
         demo_meetings(users, today, seed)
+        demo_helpline(users, today, seed)
     audit_record(actor=None, action="demo.seeded", extra={"cases": cases, "seed": seed, "today": today.isoformat()})
     return SeedResult(agencies=len(region.AGENCIES), users=len(users), cases=cases, persons=persons)

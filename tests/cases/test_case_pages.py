@@ -30,7 +30,7 @@ def test_the_list_filters_by_kind_status_district_agency_and_worker(world, clien
 
 def test_the_worker_filter_offers_the_colleagues_of_the_users_agencies(world, client_for):
     form = client_for(world.anna).get("/cases/").context["filter"].form
-    assert set(form.fields["worker"].queryset) == {world.anna, world.boris, world.tina, world.sveta}
+    assert set(form.fields["worker"].queryset) == {world.anna, world.boris, world.tina, world.sveta, world.hanna}
 
 
 def test_a_very_long_list_says_more_than_the_cap_instead_of_counting_everything(world, client_for, settings):
