@@ -114,7 +114,12 @@ class Contact(models.Model):
     age_band = models.CharField(_("caller's age band"), max_length=8, choices=AgeBand.choices, blank=True)
     sex = models.CharField(_("caller's sex"), max_length=1, choices=[("F", _("female")), ("M", _("male"))], blank=True)
     district = models.ForeignKey(
-        "directory.Territory", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "directory.Territory",
+        verbose_name=_("caller's district"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)

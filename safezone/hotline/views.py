@@ -162,6 +162,7 @@ def console(request):
             "mine": my_open_contacts(request.user),
             "callbacks_due": callbacks_due_count(request.user),
             "channels": Contact.Channel.choices,
+            "shift": open_shift_of(request.user),
         },
     )
 
