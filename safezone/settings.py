@@ -301,6 +301,10 @@ SPECTACULAR_SETTINGS = {
         "ServiceKindEnum": "safezone.cases.models.ServiceDelivery.Kind",
         "MeetingStatusEnum": "safezone.meetings.models.Meeting.Status",
         "MeetingKindEnum": "safezone.meetings.models.Meeting.Kind",
+        "ContactStatusEnum": "safezone.hotline.models.Contact.Status",
+        "SafetyAnswerEnum": "safezone.hotline.models.Answer",
+        "PersonSexEnum": "safezone.people.models.Sex",
+        "CallerSexEnum": "safezone.hotline.api.CALLER_SEX",
     },
 }
 

@@ -64,36 +64,39 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the chain; returns it. Raises if it cannot be written (no trace, no read)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    with transaction.atomic():
+    # Built before the chain's lock is taken, so that the lock is held for the append alone: every
+    # append in the system waits for it (bench/hotline_api.py measured it as the ceiling).
+    event = AuditEvent(
+        actor=user,
+        actor_username=user.get_username() if user else "",
+        agency=agency,
+        request_id=getattr(request, "request_id", "") if request is not None else "",
+        action=action,
+        decision=decision,
+        rule=rule[:255],
+        purpose=purpose,
+        object_type=object_type,
+        object_id=str(object_id) if object_id not in (None, "") else "",
+        extra=extra or {},
+        ip=_client_ip(request),
+        path=(request.get_full_path()[:500] if request is not None else ""),
+    )
+    subjects = expected_subjects(event)
+    # No savepoint inside a caller's transaction: a failed append fails the caller's work too.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
         # On SQLite the IMMEDIATE transaction already holds the database's write lock.
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        event = AuditEvent(
-            seq=seq,
-            occurred_at=timezone.now(),
-            actor=user,
-            actor_username=user.get_username() if user else "",
-            agency=agency,
-            request_id=getattr(request, "request_id", "") if request is not None else "",
-            action=action,
-            decision=decision,
-            rule=rule[:255],
-            purpose=purpose,
-            object_type=object_type,
-            object_id=str(object_id) if object_id not in (None, "") else "",
-            extra=extra or {},
-            ip=_client_ip(request),
-            path=(request.get_full_path()[:500] if request is not None else ""),
-            prev_hash=prev_hash,
-        )
+        event.seq, event.prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        event.occurred_at = timezone.now()
         event.hash = event_hash(event)
         event.save(force_insert=True)
-        AuditSubject.objects.bulk_create(
-            [AuditSubject(event=event, object_type=t, object_id=i) for t, i in expected_subjects(event)]
-        )
+        if subjects:
+            AuditSubject.objects.bulk_create(
+                [AuditSubject(event=event, object_type=t, object_id=i) for t, i in subjects]
+            )
     return event
 
 

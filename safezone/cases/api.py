@@ -160,6 +160,8 @@ class ClosureSerializer(serializers.ModelSerializer):
 class CaseViewSet(GuardedReadMixin, viewsets.ReadOnlyModelViewSet):
     """Cases, filtered by the access policy; each page and each case read is audited."""
 
+    lookup_value_regex = r"\d+"  # anything else is no record: a 404 from the router, not a 500
+
     queryset = Case.objects.none()
     filterset_class = CaseFilter
     object_type = "case"

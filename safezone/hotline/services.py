@@ -97,14 +97,19 @@ class ContactChangedMeanwhile(ChangedMeanwhile):
     """The contact was saved from elsewhere (another tab, another operator) since this form loaded."""
 
 
-def _operator_agency(actor, request):
-    """The agency on whose helpline the actor logs contacts (the decision is audited)."""
-    decision = authorize(user=actor, action=Action.LOG_CONTACT, purpose=HELPLINE, request=request)
+def _acting_agency(actor, decision):
+    """The agency on whose helpline an allowed decision lets the actor log contacts (the first of
+    them, when the actor works on several)."""
     if decision.membership is not None:
         return decision.membership.agency
     from safezone.access.selectors import agencies_acting_for
 
     return agencies_acting_for(actor, Action.LOG_CONTACT, HELPLINE)[0]
+
+
+def _operator_agency(actor, request):
+    """The agency on whose helpline the actor logs contacts (the decision is audited)."""
+    return _acting_agency(actor, authorize(user=actor, action=Action.LOG_CONTACT, purpose=HELPLINE, request=request))
 
 
 def contact_open(*, actor, channel: str = Contact.Channel.CALL, request=None) -> Contact:
@@ -155,8 +160,9 @@ def contact_take(*, actor, contact_id: int, request=None) -> Contact:
     return contact
 
 
-def _contact_errors(contact: Contact) -> dict:
-    """What is missing before a contact can be logged as done."""
+def _contact_errors(contact: Contact, *, callbacks: bool = True) -> dict:
+    """What is missing before a contact can be logged as done (`callbacks`: whether "callback agreed"
+    needs one scheduled already)."""
     errors = {}
     if not contact.type:
         errors["type"] = _("Choose the contact type.")
@@ -166,7 +172,8 @@ def _contact_errors(contact: Contact) -> dict:
         if not contact.outcome:
             errors["outcome"] = _("Choose the outcome.")
     if (
-        contact.outcome == Contact.Outcome.CALLBACK
+        callbacks
+        and contact.outcome == Contact.Outcome.CALLBACK
         and not contact.callbacks.filter(status=Callback.Status.PENDING).exists()
     ):
         errors["outcome"] = _("Schedule the callback first (time and number).")
@@ -215,26 +222,41 @@ def contact_save(
 
 
 def contact_log(*, actor, data: dict, started_at=None, ended_at=None, request=None) -> Contact:
-    """A whole contact logged at once (the API, a client logging after the call): opened and finished."""
+    """A whole contact logged at once (the API, a client logging after the call): opened and finished.
+    The allowed decision is recorded in the same transaction as the contact it let through, so the
+    audit chain's lock is taken once per contact; a refusal, by the policy or by the rules of a
+    contact, is recorded on its own."""
+    from safezone.access.selectors import decide
+    from safezone.access.services import enforce
+
+    unknown = set(data) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ValueError(f"not fields of a contact: {sorted(unknown)}")
     now = timezone.now()
     started_at = started_at or now
     ended_at = ended_at or now
+    decision = decide(actor, Action.LOG_CONTACT, HELPLINE)
+    trace = {"user": actor, "action": Action.LOG_CONTACT, "purpose": HELPLINE, "object_type": "",
+             "object_id": "", "request": request, "extra": None}  # fmt: skip
+    if not decision.allowed:
+        enforce(decision, **trace)  # recorded, and raises AccessDenied
+    agency = _acting_agency(actor, decision)
+    contact = Contact(agency=agency, operator=actor, started_at=started_at, taken_at=started_at)
+    for name, value in data.items():
+        setattr(contact, name, value if value is not None or name == "district" else "")
+    contact.categories = sorted(set(contact.categories or []))
+    # A callback agreed through the API is scheduled by the client afterwards: not required here.
+    errors = _contact_errors(contact, callbacks=False)
     if ended_at < started_at:
-        raise ValidationError({"ended_at": _("The end is before the start.")})
-    agency = _operator_agency(actor, request)
+        errors["ended_at"] = _("The end is before the start.")
+    if errors:
+        enforce(decision, **trace)  # allowed, then refused by the rules of a contact: still traced
+        raise ValidationError(errors)
+    contact.status = Contact.Status.DONE
+    contact.ended_at = ended_at
     with transaction.atomic():
-        contact = Contact(agency=agency, operator=actor, started_at=started_at, taken_at=started_at)
-        for name, value in data.items():
-            if name not in CONTACT_FIELDS:
-                raise ValueError(f"not a field of a contact: {name}")
-            setattr(contact, name, value if value is not None or name == "district" else "")
-        contact.categories = sorted(set(contact.categories or []))
-        errors = {k: v for k, v in _contact_errors(contact).items() if k != "outcome" or contact.outcome != "callback"}
-        if errors:
-            raise ValidationError(errors)
-        contact.status = Contact.Status.DONE
-        contact.ended_at = ended_at
         contact.save()
+        enforce(decision, **trace)
         audit_record(
             actor=actor,
             agency=agency,

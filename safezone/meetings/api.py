@@ -76,6 +76,8 @@ class MeetingDetailSerializer(MeetingSerializer):
 class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
     """Meetings of the caller's agencies; the agenda of one only to its chair and members."""
 
+    lookup_value_regex = r"\d+"  # anything else is no record: a 404 from the router, not a 500
+
     queryset = Meeting.objects.none()
 
     def get_queryset(self):

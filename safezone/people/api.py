@@ -49,6 +49,8 @@ class PersonDetailSerializer(PersonSerializer):
 class PersonViewSet(GuardedReadMixin, viewsets.ReadOnlyModelViewSet):
     """Persons taking part in cases the caller may see; each page and each person read is audited."""
 
+    lookup_value_regex = r"\d+"  # anything else is no record: a 404 from the router, not a 500
+
     queryset = Person.objects.none()
     object_type = "person"
     list_action = Action.VIEW_PERSON

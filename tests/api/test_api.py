@@ -79,3 +79,8 @@ def test_api_pages_are_audited_with_what_they_showed(world, client_for):
 def test_the_api_is_read_only(world, client_for, method):
     response = getattr(client_for(world.anna), method)(f"/api/cases/{world.case_a.pk}/", {})
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize("path", ["/api/cases/abc/", "/api/persons/1x/", "/api/meetings/x/", "/api/contacts/-1/"])
+def test_an_id_that_is_not_a_number_is_no_record(world, client_for, path):
+    assert client_for(world.anna).get(path).status_code == 404

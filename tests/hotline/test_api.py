@@ -127,6 +127,10 @@ def test_a_region_or_a_settlement_is_not_a_district(world, client):
     assert response.status_code == 400 and "district" in response.json()
 
 
+def test_a_contact_with_a_callback_agreed_is_logged(world, client):
+    assert log(client, hanna(), outcome="callback").status_code == 201
+
+
 @pytest.mark.parametrize(
     "changes, field",
     [
