@@ -20,7 +20,7 @@ from safezone.directory.selectors import districts
 
 from .models import Contact
 from .selectors import contact_for, contacts_visible_to
-from .services import contact_log
+from .services import CONTACT_FIELDS, contact_log
 
 # The caller's sex as the model offers it, by a name ENUM_NAME_OVERRIDES can point at (the
 # register's persons have a `sex` with another choice set: the schema needs a name for each).
@@ -45,22 +45,7 @@ class ContactLogSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = [
-            "channel",
-            "type",
-            "categories",
-            "age_band",
-            "sex",
-            "district",
-            "urgency",
-            "outcome",
-            "language",
-            "safe_to_talk",
-            "in_danger",
-            "notes",
-            "started_at",
-            "ended_at",
-        ]
+        fields = [*CONTACT_FIELDS, "started_at", "ended_at"]
 
 
 class ContactSerializer(serializers.ModelSerializer):

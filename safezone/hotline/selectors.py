@@ -28,6 +28,13 @@ def contact_for(user, pk, *, action: str = Action.VIEW_CONTACTS, request=None) -
     return contact
 
 
+def _record_read(user, object_type: str, ids: list, request, action: str = Action.VIEW_CONTACTS, **extra) -> None:
+    """Record that a page of the helpline showed these records to the user (and the grants that let it)."""
+    record_list_read(
+        user=user, action=action, purpose=HELPLINE, object_type=object_type, ids=ids, request=request, extra=extra
+    )
+
+
 def helpline_agency_ids(user, action: str = Action.VIEW_CONTACTS) -> list[int]:
     """The agencies whose helpline the user works on (or reads) for `action`."""
     return [agency.pk for agency in agencies_acting_for(user, action, HELPLINE)]
@@ -53,14 +60,7 @@ def contact_operators(user):
 
 def contacts_page_record(user, contacts: list[Contact], request=None) -> None:
     """Record which contacts a page of the list showed the user, and which grants let them through."""
-    record_list_read(
-        user=user,
-        action=Action.VIEW_CONTACTS,
-        purpose=HELPLINE,
-        object_type="contact",
-        ids=[c.pk for c in contacts],
-        request=request,
-    )
+    _record_read(user, "contact", [c.pk for c in contacts], request)
 
 
 def waiting_calls(user) -> list[Contact]:
@@ -107,15 +107,7 @@ def caller_history(user, contact: Contact, *, request=None) -> dict:
     profile = CallerProfile.objects.filter(caller_hash=contact.caller_hash).first()
     notes = list(profile.notes.select_related("author")[:20]) if profile else []
     if earlier:
-        record_list_read(
-            user=user,
-            action=Action.VIEW_CONTACTS,
-            purpose=HELPLINE,
-            object_type="contact",
-            ids=[c.pk for c in earlier],
-            request=request,
-            extra={"caller_of": contact.pk},
-        )
+        _record_read(user, "contact", [c.pk for c in earlier], request, caller_of=contact.pk)
     return {
         "known": bool(earlier or notes),
         "hidden": False,
@@ -149,14 +141,13 @@ def callback_for(user, pk, *, request=None) -> Callback:
 
 def callbacks_page_record(user, callbacks: list[Callback], request=None) -> None:
     """Record that a page of the queue showed these callbacks (and their numbers) to the user."""
-    record_list_read(
-        user=user,
+    _record_read(
+        user,
+        "contact",
+        [c.contact_id for c in callbacks],
+        request,
         action=Action.LOG_CONTACT,
-        purpose=HELPLINE,
-        object_type="contact",
-        ids=[c.contact_id for c in callbacks],
-        request=request,
-        extra={"callbacks": [c.pk for c in callbacks]},
+        callbacks=[c.pk for c in callbacks],
     )
 
 
@@ -187,14 +178,7 @@ def open_shift_of(user) -> Shift | None:
 def shifts_page_record(user, shifts: list[Shift], request=None) -> None:
     """Record which shifts a page showed the user: their handover notes may speak of callers."""
     if shifts:
-        record_list_read(
-            user=user,
-            action=Action.VIEW_CONTACTS,
-            purpose=HELPLINE,
-            object_type="shift",
-            ids=[s.pk for s in shifts],
-            request=request,
-        )
+        _record_read(user, "shift", [s.pk for s in shifts], request)
 
 
 def latest_handovers(user, limit: int = 3, *, request=None) -> list[Shift]:

@@ -97,6 +97,20 @@ class ContactChangedMeanwhile(ChangedMeanwhile):
     """The contact was saved from elsewhere (another tab, another operator) since this form loaded."""
 
 
+def _audit(actor, agency, action: str, request, object_type: str, object_id, **extra) -> None:
+    """One audit event of a helpline write (on the helpline's agency, for the helpline)."""
+    audit_record(
+        actor=actor,
+        agency=agency,
+        action=action,
+        request=request,
+        purpose=HELPLINE,
+        object_type=object_type,
+        object_id=object_id,
+        extra=extra or None,
+    )
+
+
 def _acting_agency(actor, decision):
     """The agency on whose helpline an allowed decision lets the actor log contacts (the first of
     them, when the actor works on several)."""
@@ -112,6 +126,18 @@ def _operator_agency(actor, request):
     return _acting_agency(actor, authorize(user=actor, action=Action.LOG_CONTACT, purpose=HELPLINE, request=request))
 
 
+def _may_log(actor, contact: Contact, step: str, request, **extra):
+    """Decide (and record) whether the actor may take this step on the contact for the helpline."""
+    return authorize(
+        user=actor,
+        action=Action.LOG_CONTACT,
+        purpose=HELPLINE,
+        obj=contact,
+        request=request,
+        extra={"step": step, **extra},
+    )
+
+
 def contact_open(*, actor, channel: str = Contact.Channel.CALL, request=None) -> Contact:
     """A new contact the operator starts logging now (a chat, a walk-in, a call the exchange did not announce)."""
     if channel not in Contact.Channel.values:
@@ -121,15 +147,7 @@ def contact_open(*, actor, channel: str = Contact.Channel.CALL, request=None) ->
     contact = Contact.objects.create(
         agency=agency, operator=actor, channel=channel, started_at=now, taken_at=now, status=Contact.Status.OPEN
     )
-    audit_record(
-        actor=actor,
-        agency=agency,
-        action="contact.opened",
-        request=request,
-        purpose=HELPLINE,
-        object_type="contact",
-        object_id=contact.pk,
-    )
+    _audit(actor, agency, "contact.opened", request, "contact", contact.pk)
     return contact
 
 
@@ -148,15 +166,7 @@ def contact_take(*, actor, contact_id: int, request=None) -> Contact:
         contact.taken_at = timezone.now()
         contact.version += 1
         contact.save()
-        audit_record(
-            actor=actor,
-            agency=agency,
-            action="contact.taken",
-            request=request,
-            purpose=HELPLINE,
-            object_type="contact",
-            object_id=contact.pk,
-        )
+        _audit(actor, agency, "contact.taken", request, "contact", contact.pk)
     return contact
 
 
@@ -257,15 +267,7 @@ def contact_log(*, actor, data: dict, started_at=None, ended_at=None, request=No
     with transaction.atomic():
         contact.save()
         enforce(decision, **trace)
-        audit_record(
-            actor=actor,
-            agency=agency,
-            action="contact.logged",
-            request=request,
-            purpose=HELPLINE,
-            object_type="contact",
-            object_id=contact.pk,
-        )
+        _audit(actor, agency, "contact.logged", request, "contact", contact.pk)
     return contact
 
 
@@ -301,14 +303,7 @@ def contact_refer(*, actor, contact_id: int, intake, referral: WarmReferral, req
     from safezone.cases.services import intake_submit, referral_send
 
     contact = Contact.objects.get(pk=contact_id)
-    authorize(
-        user=actor,
-        action=Action.LOG_CONTACT,
-        purpose=HELPLINE,
-        obj=contact,
-        request=request,
-        extra={"step": "warm_referral"},
-    )
+    _may_log(actor, contact, "warm_referral", request)
     if contact.case_id is not None:
         raise ValidationError(_("This contact has already been turned into a case."))
     intake.agency = contact.agency
@@ -351,15 +346,8 @@ def contact_refer(*, actor, contact_id: int, intake, referral: WarmReferral, req
         locked.outcome = Contact.Outcome.REFERRED
         locked.version += 1
         locked.save()
-        audit_record(
-            actor=actor,
-            agency=contact.agency,
-            action="contact.referred",
-            request=request,
-            purpose=HELPLINE,
-            object_type="contact",
-            object_id=contact.pk,
-            extra={"case": case.pk, "referral": sent.pk},
+        _audit(
+            actor, contact.agency, "contact.referred", request, "contact", contact.pk, case=case.pk, referral=sent.pk
         )
     return locked
 
@@ -374,14 +362,7 @@ def _profile(contact: Contact) -> CallerProfile:
 
 def caller_note_add(*, actor, contact: Contact, text: str, request=None) -> CallerNote:
     """A note about this contact's caller for the next operator who takes a call from the same number."""
-    authorize(
-        user=actor,
-        action=Action.LOG_CONTACT,
-        purpose=HELPLINE,
-        obj=contact,
-        request=request,
-        extra={"step": "caller_note"},
-    )
+    _may_log(actor, contact, "caller_note", request)
     if not text.strip():
         raise ValidationError({"text": _("Write the note.")})
     with transaction.atomic():
@@ -391,14 +372,7 @@ def caller_note_add(*, actor, contact: Contact, text: str, request=None) -> Call
 
 def caller_block(*, actor, contact: Contact, reason: str, request=None) -> CallerProfile:
     """Block an abusive caller: the exchange is told so on the caller's next calls. Undone by caller_unblock."""
-    authorize(
-        user=actor,
-        action=Action.LOG_CONTACT,
-        purpose=HELPLINE,
-        obj=contact,
-        request=request,
-        extra={"step": "caller_block"},
-    )
+    _may_log(actor, contact, "caller_block", request)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the caller is blocked.")})
     with transaction.atomic():
@@ -412,14 +386,7 @@ def caller_block(*, actor, contact: Contact, reason: str, request=None) -> Calle
 
 def caller_unblock(*, actor, contact: Contact, request=None) -> CallerProfile:
     """Lift the block of this contact's caller."""
-    authorize(
-        user=actor,
-        action=Action.LOG_CONTACT,
-        purpose=HELPLINE,
-        obj=contact,
-        request=request,
-        extra={"step": "caller_unblock"},
-    )
+    _may_log(actor, contact, "caller_unblock", request)
     profile = _profile(contact)
     profile.blocked_at = None
     profile.blocked_by = None
@@ -438,14 +405,7 @@ def caller_is_blocked(number_hash: str) -> bool:
 # --- callbacks ------------------------------------------------------------------------------------
 def callback_schedule(*, actor, contact: Contact, due_at, phone: str, note: str = "", request=None) -> Callback:
     """A callback the caller agreed to, at a time, on a number given for it."""
-    decision = authorize(
-        user=actor,
-        action=Action.LOG_CONTACT,
-        purpose=HELPLINE,
-        obj=contact,
-        request=request,
-        extra={"step": "callback"},
-    )
+    decision = _may_log(actor, contact, "callback", request)
     errors = {}
     digits = "".join(ch for ch in phone if ch.isdigit())
     if len(digits) < 5:
@@ -468,14 +428,7 @@ def callback_schedule(*, actor, contact: Contact, due_at, phone: str, note: str 
 
 def callback_call(*, actor, callback: Callback, request=None) -> Contact:
     """Call back now: a new contact of this operator with the same caller, tied to the callback."""
-    authorize(
-        user=actor,
-        action=Action.LOG_CONTACT,
-        purpose=HELPLINE,
-        obj=callback.contact,
-        request=request,
-        extra={"step": "callback_call", "callback": callback.pk},
-    )
+    _may_log(actor, callback.contact, "callback_call", request, callback=callback.pk)
     if callback.status != Callback.Status.PENDING:
         raise ValidationError(_("This callback is already closed."))
     with transaction.atomic():
@@ -489,14 +442,7 @@ def callback_call(*, actor, callback: Callback, request=None) -> Contact:
 
 def callback_close(*, actor, callback: Callback, status: str, request=None) -> Callback:
     """Record how a callback went: done, not reached (one more attempt; it stays in the queue), or cancelled."""
-    authorize(
-        user=actor,
-        action=Action.LOG_CONTACT,
-        purpose=HELPLINE,
-        obj=callback.contact,
-        request=request,
-        extra={"step": "callback_close", "callback": callback.pk},
-    )
+    _may_log(actor, callback.contact, "callback_close", request, callback=callback.pk)
     if status not in (Callback.Status.DONE, Callback.Status.FAILED, Callback.Status.CANCELLED):
         raise ValidationError({"status": _("Choose how the callback went.")})
     with transaction.atomic():
@@ -566,15 +512,7 @@ def shift_start(*, actor, request=None) -> Shift:
     except IntegrityError:
         # Two clicks at once: the database lets only one open shift per operator through.
         raise ValidationError(_("Your shift is already on: end it before starting another.")) from None
-    audit_record(
-        actor=actor,
-        agency=agency,
-        action="shift.started",
-        request=request,
-        purpose=HELPLINE,
-        object_type="shift",
-        object_id=shift.pk,
-    )
+    _audit(actor, agency, "shift.started", request, "shift", shift.pk)
     return shift
 
 
@@ -610,15 +548,7 @@ def shift_end(*, actor, handover_note: str, request=None) -> Shift:
         shift.ended_at = timezone.now()
         shift.handover_note = note
         shift.save(update_fields=["ended_at", "handover_note"])
-        audit_record(
-            actor=actor,
-            agency=shift.agency,
-            action="shift.ended",
-            request=request,
-            purpose=HELPLINE,
-            object_type="shift",
-            object_id=shift.pk,
-        )
+        _audit(actor, shift.agency, "shift.ended", request, "shift", shift.pk)
     return shift
 
 
