@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "safezone.meetings",
     "safezone.portal",
     "safezone.hotline",
+    "safezone.imports",
     "safezone.demo",
 ]
 
@@ -343,6 +344,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 SAFEZONE_LINKAGE_BACKEND = os.environ.get("SAFEZONE_LINKAGE_BACKEND", "duckdb")
 # An export carries at most this many rows (narrow the filters for more): exports leak.
 SAFEZONE_EXPORT_MAX_ROWS = int(os.environ.get("SAFEZONE_EXPORT_MAX_ROWS", "5000"))
+# The largest file an import reads (checked before reading it); larger feeds are split.
+SAFEZONE_IMPORT_MAX_BYTES = int(os.environ.get("SAFEZONE_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 # Extra folders of questionnaire versions (besides safezone/assessments/instruments), separated by ":".
 SAFEZONE_INSTRUMENT_DIRS = [d for d in os.environ.get("SAFEZONE_INSTRUMENT_DIRS", "").split(os.pathsep) if d]
 # How long a break-glass access lasts.

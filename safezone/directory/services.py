@@ -172,3 +172,22 @@ def facility_create(*, agency, kind: str, district, places: int, name_ru: str, n
     facility.full_clean()
     facility.save()
     return facility
+
+
+AGENCY_UPDATABLE = ("kind", "name_ru", "name_en", "short_name_ru", "short_name_en", "district", "phone", "email")
+
+
+def agency_update(*, agency: Agency, **values) -> list[str]:
+    """Change an agency's details (those in AGENCY_UPDATABLE); returns the fields that changed.
+
+    Nothing is saved when nothing changed, so a repeated import adds no history rows.
+    """
+    unknown = set(values) - set(AGENCY_UPDATABLE)
+    if unknown:
+        raise TypeError(f"agency_update cannot change {sorted(unknown)}")
+    changed = [name for name, value in values.items() if getattr(agency, name) != value]
+    if changed:
+        for name in changed:
+            setattr(agency, name, values[name])
+        agency.save(update_fields=[*changed])
+    return changed
