@@ -22,6 +22,7 @@ urlpatterns = [
     path("linkage/", include("safezone.linkage.urls")),
     # The telephone exchange's hook (signed calls, no session).
     path("hotline/", include("safezone.hotline.urls")),
+    path("imports/", include("safezone.imports.urls")),
     # The public portal: no sign-in.
     path("help/", include("safezone.portal.urls")),
     path("api/", include("safezone.api.urls")),

@@ -187,6 +187,9 @@ NOT_DOORS = {
     # shared secret and fresh (tests/hotline/test_pbx.py proves it).
     "hotline:pbx_incoming",
     "hotline:pbx_hangup",
+    # The import page: staff import reference data (agencies) so far; a type of personal data
+    # (school feeds) will decide through access (tests/imports/test_upload_page.py).
+    "imports:upload",
     # The public portal: help lines, services from the directory, pages; no one's data.
     "portal:home",
     "portal:services",

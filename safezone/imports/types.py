@@ -50,6 +50,12 @@ class ImportType:
     # Rows handed to `write` at a time.
     batch_size: int = 500
 
+    @classmethod
+    def may_run(cls, user) -> bool:
+        """Who may import this type from the web page: staff (reference data). A type of personal
+        data (a school's pupils) decides through `access` instead."""
+        return bool(getattr(user, "is_staff", False) and user.is_active)
+
     def check_row(self, values: dict) -> list[tuple[str, str]]:
         """Rules across columns or against reference data: a list of (column name, message)."""
         return []
