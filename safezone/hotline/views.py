@@ -194,9 +194,13 @@ def waiting(request):
 @require_POST
 def contact_new(request):
     """Start logging a new contact now."""
-    contact = contact_open(
-        actor=request.user, channel=request.POST.get("channel", Contact.Channel.CALL), request=request
-    )
+    try:
+        contact = contact_open(
+            actor=request.user, channel=request.POST.get("channel", Contact.Channel.CALL), request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("hotline:console")
     return redirect("hotline:contact", pk=contact.pk)
 
 
@@ -294,7 +298,8 @@ def draft(request, pk: int):
 def district_services(request):
     """Help lines and the services of the caller's district, for the operator's side panel (htmx)."""
     _helpline_only(request)
-    district = districts().filter(pk=request.GET.get("district") or None).first()
+    chosen = request.GET.get("district", "")
+    district = districts().filter(pk=int(chosen)).first() if chosen.isdigit() else None
     return render(
         request,
         "hotline/_services.html",

@@ -322,3 +322,12 @@ def test_the_contact_list_filters_pages_and_records_what_it_showed(world, client
     by_type = sveta.get(f"/hotline/contacts/?type=silent&operator={world.hanna.pk}")
     assert [c.pk for c in by_type.context["page"]] == [silent.pk]
     assert client_for(world.anna).get("/hotline/contacts/").status_code == 404
+
+
+def test_a_bad_channel_or_district_gets_a_message_not_a_traceback(world, client_for):
+    client = client_for(world.hanna)
+    response = client.post("/hotline/contacts/new/", {"channel": "pigeon"}, follow=True)
+    assert response.status_code == 200 and len(response.context["messages"]) == 1
+    assert not Contact.objects.exists()
+    panel = client.get("/hotline/services/?district=abc")
+    assert panel.status_code == 200 and panel.context["district"] is None
