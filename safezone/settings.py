@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "safezone.meetings",
     "safezone.portal",
     "safezone.hotline",
+    "safezone.schools",
     "safezone.imports",
     "safezone.demo",
 ]
@@ -316,8 +317,15 @@ SAFEZONE_LIST_COUNT_CAP = int(os.environ.get("SAFEZONE_LIST_COUNT_CAP", "10000")
 # (0..1, people.matching) a person needs to be shown; and the higher score a person the user
 # may not see needs before the search says which agencies know them ("flag and tag").
 SAFEZONE_SEARCH_CANDIDATES = int(os.environ.get("SAFEZONE_SEARCH_CANDIDATES", "200"))
+def _numbers(name: str, default: str, cast) -> tuple:
+    """A comma-separated list of numbers from the environment, e.g. "5,10"."""
+    return tuple(cast(v) for v in os.environ.get(name, default).split(",") if v.strip())
+
+
 SAFEZONE_SEARCH_MIN_SCORE = float(os.environ.get("SAFEZONE_SEARCH_MIN_SCORE", "0.65"))
 SAFEZONE_FLAG_MIN_SCORE = float(os.environ.get("SAFEZONE_FLAG_MIN_SCORE", "0.85"))
+# A feed or list links a row to a known person only above this score, with the same birth date.
+SAFEZONE_MATCH_SCORE = float(os.environ.get("SAFEZONE_MATCH_SCORE", "0.95"))
 # Record linkage (issue 5): the trained model (Splink JSON with our version), used by link_files
 # and the register's batch linkage when present; trained anew on the input otherwise.
 # Pairs at or above the review threshold go to the data steward's queue; at or above the
@@ -367,6 +375,23 @@ SAFEZONE_RETENTION = {
 # Council of Europe standard: one family place in a shelter per 10,000 inhabitants.
 SAFEZONE_SHELTER_PLACES_PER_10000 = float(os.environ.get("SAFEZONE_SHELTER_PLACES_PER_10000", "1"))
 # Member agencies of a meeting reach its agenda's cases until this many days after the meeting.
+# School early warning (ABC, DOMAIN.md): absence per quarter in % of enrolled days (counted from
+# SAFEZONE_EW_MIN_DAYS enrolled days on), disciplinary referrals and suspensions per school year,
+# core-subject failures per quarter. Each pair is the first value of "at risk" and of "high";
+# a trend alert is raised within SAFEZONE_EW_TREND_MARGIN percentage points of "at risk".
+SAFEZONE_EW_MIN_DAYS = int(os.environ.get("SAFEZONE_EW_MIN_DAYS", "30"))
+SAFEZONE_EW_CHRONIC_ABSENCE_PCT = float(os.environ.get("SAFEZONE_EW_CHRONIC_ABSENCE_PCT", "10"))
+SAFEZONE_EW_ABSENCE_PCT = _numbers("SAFEZONE_EW_ABSENCE_PCT", "5,10", float)
+SAFEZONE_EW_REFERRALS = _numbers("SAFEZONE_EW_REFERRALS", "2,6", int)
+SAFEZONE_EW_SUSPENSIONS = _numbers("SAFEZONE_EW_SUSPENSIONS", "1,2", int)
+SAFEZONE_EW_FAILURES = _numbers("SAFEZONE_EW_FAILURES", "1,2", int)
+SAFEZONE_EW_TREND_MARGIN = float(os.environ.get("SAFEZONE_EW_TREND_MARGIN", "1.5"))
+# A flag's task for the social pedagogue is due this many days after it is raised.
+SAFEZONE_EW_TASK_DAYS = int(os.environ.get("SAFEZONE_EW_TASK_DAYS", "10"))
+# Child-labour monitoring: days from identification to referral, from referral to protection,
+# from protection to verification; then follow-ups this many months after verification.
+SAFEZONE_LABOUR_STEP_DAYS = _numbers("SAFEZONE_LABOUR_STEP_DAYS", "7,30,60", int)
+SAFEZONE_LABOUR_FOLLOW_UP_MONTHS = _numbers("SAFEZONE_LABOUR_FOLLOW_UP_MONTHS", "1,3,6,12", int)
 SAFEZONE_MEETING_REACH_DAYS = int(os.environ.get("SAFEZONE_MEETING_REACH_DAYS", "90"))
 
 LOGGING = {

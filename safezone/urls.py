@@ -23,6 +23,9 @@ urlpatterns = [
     # The telephone exchange's hook (signed calls, no session).
     path("hotline/", include("safezone.hotline.urls")),
     path("imports/", include("safezone.imports.urls")),
+    path("schools/", include("safezone.schools.urls")),
+    path("teens/", include("safezone.schools.teen_urls")),
+    path("child-labour/", include("safezone.schools.labour_urls")),
     # The public portal: no sign-in.
     path("help/", include("safezone.portal.urls")),
     path("api/", include("safezone.api.urls")),

@@ -9,6 +9,10 @@ Who sees what (purpose: case work unless said):
 - petr, police officer in Vologda: case_d (his agency's)
 - olga, caseworker in Sokol: case_c
 - kira, coordinator of the Vologda youth commission: for coordination, every case in Vologda (a, b, d)
+- pavel, social pedagogue of Vologda school No. 1, and zoya, of the Sokol school: their own pupils
+- ilya, juvenile inspector of the Vologda police: the Vologda list of teenagers at risk; olga
+  (social worker) keeps the Sokol one; anna's crisis centre keeps no such list
+- the child-labour chain by the agency's districts: anna and kira (Vologda), olga (Sokol); ilya reads it
 - alex (analyst), dasha (data-protection officer), root (administrator), nemo (no membership): nothing
 Maria is the victim in case_a (crisis centre) and in case_d (police): one person known to two agencies.
 """
@@ -72,6 +76,8 @@ def build_world() -> SimpleNamespace:
     w.police = _agency("police", "police", "Полиция Вологды", vologda, [vologda])
     w.social_sokol = _agency("social-sokol", "social_protection", "КЦСОН Сокольского района", sokolsky, [sokolsky])
     w.kdn = _agency("kdn", "youth_commission", "КДНиЗП Вологды", vologda, [vologda])
+    w.school = _agency("school-1", "school", "Средняя школа № 1 г. Вологды", vologda, [vologda])
+    w.school_sokol = _agency("school-sokol", "school", "Сокольская средняя школа", sokolsky, [sokolsky])
     w.department = _agency("department", "department", "Департамент", region, [vologda, sokolsky])
     w.unit_dv = Unit.objects.create(agency=w.crisis, code="dv", name_ru="Отделение помощи женщинам", name_en="DV unit")
     w.unit_child = Unit.objects.create(
@@ -89,6 +95,9 @@ def build_world() -> SimpleNamespace:
         ("petr", Role.POLICE_OFFICER, w.police),
         ("olga", Role.CASEWORKER, w.social_sokol),
         ("kira", Role.COORDINATOR, w.kdn),
+        ("pavel", Role.SCHOOL_PEDAGOGUE, w.school),
+        ("zoya", Role.SCHOOL_PEDAGOGUE, w.school_sokol),
+        ("ilya", Role.JUVENILE_INSPECTOR, w.police),
         ("alex", Role.ANALYST, w.department),
         ("dasha", Role.DPO, w.department),
         ("root", Role.ADMINISTRATOR, w.department),
@@ -173,6 +182,7 @@ def build_world() -> SimpleNamespace:
 
 NAMES = [
     *("vologda", "sokolsky", "region", "crisis", "police", "social_sokol", "kdn", "department"),
+    *("school", "school_sokol", "pavel", "zoya", "ilya"),
     *("unit_dv", "unit_child"),
     *("anna", "boris", "tina", "sveta", "hanna", "petr", "olga", "kira", "alex", "dasha", "root", "nemo"),
     *("maria", "ivan", "sasha", "elena", "petya", "olesya"),

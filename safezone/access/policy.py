@@ -53,6 +53,19 @@ class Action(models.TextChoices):
     # the agency's contacts, their figures and the shift coverage are read by its supervisors too.
     LOG_CONTACT = "contact.log", _("take and log helpline contacts")
     VIEW_CONTACTS = "contact.view", _("read the helpline's contacts and their figures")
+    # Schools: a school's staff read their own pupils (attendance, behaviour, marks, flags) and
+    # handle the early-warning flags with support plans; they send the school's registers.
+    VIEW_PUPILS = "pupil.view", _("read pupils, their attendance and early-warning flags")
+    SUPPORT_PUPILS = "pupil.support", _("handle early-warning flags and support plans")
+    IMPORT_SCHOOL = "school.import", _("send the school's registers")
+    # Figures of early warning per school and district (counts, no names).
+    SCHOOL_FIGURES = "school.figures", _("see early-warning figures of schools and districts")
+    # The district's list of teenagers at risk: police juvenile inspectors and social workers.
+    VIEW_TEENS = "teen.view", _("read the list of teenagers at risk")
+    EDIT_TEENS = "teen.edit", _("add teenagers to the list and log outreach")
+    # Child-labour monitoring: visits, children found at work and their chain of steps.
+    VIEW_LABOUR = "labour.view", _("read the child-labour monitoring")
+    RECORD_LABOUR = "labour.record", _("record visits, children at work and chain steps")
 
 
 class Scope(models.IntegerChoices):
@@ -79,6 +92,8 @@ class Purpose(models.TextChoices):
     # One person, one record: the data steward's review of linkage.
     DATA_QUALITY = "data_quality", _("data quality (one person, one record)")
     HELPLINE = "helpline", _("helpline")
+    SCHOOL_SUPPORT = "school_support", _("school support (early warning)")
+    CHILD_PROTECTION = "child_protection", _("child protection (teenagers at risk, child labour)")
 
 
 class FieldGroup(models.TextChoices):
@@ -134,11 +149,18 @@ _CASE_WORK = _READ | {
 }
 _SUPERVISING = _CASE_WORK | {Action.APPROVE_CLOSURE}
 _FRONT_LINE = frozenset({Purpose.CASE_WORK, Purpose.INTAKE, Purpose.MEETING})
+_SCHOOL_STAFF = frozenset({Action.VIEW_PUPILS, Action.SUPPORT_PUPILS, Action.IMPORT_SCHOOL, Action.SCHOOL_FIGURES})
+_TEENS = frozenset({Action.VIEW_TEENS, Action.EDIT_TEENS})
+_LABOUR = frozenset({Action.VIEW_LABOUR, Action.RECORD_LABOUR})
 _ALL_FIELDS = frozenset(FieldGroup.values)
 _NOTHING: frozenset[str] = frozenset()
 
 ROLE_POLICY: dict[str, RolePolicy] = {
-    Role.CASEWORKER: RolePolicy(Scope.OWN, _CASE_WORK, _FRONT_LINE, _ALL_FIELDS),
+    # Social workers keep the district's list of teenagers at risk with the juvenile inspectors
+    # (only in agencies of the kinds in TEEN_AGENCY_KINDS) and run the child-labour chain.
+    Role.CASEWORKER: RolePolicy(
+        Scope.OWN, _CASE_WORK | _TEENS | _LABOUR, _FRONT_LINE | {Purpose.CHILD_PROTECTION}, _ALL_FIELDS
+    ),
     Role.TEAM_LEAD: RolePolicy(Scope.TEAM, _SUPERVISING, _FRONT_LINE | {Purpose.SUPERVISION}, _ALL_FIELDS),
     Role.SUPERVISOR: RolePolicy(
         Scope.AGENCY,
@@ -154,8 +176,8 @@ ROLE_POLICY: dict[str, RolePolicy] = {
     ),
     Role.SCHOOL_PEDAGOGUE: RolePolicy(
         Scope.OWN,
-        _CASE_WORK - {Action.EXPORT_CASES},
-        _FRONT_LINE,
+        (_CASE_WORK - {Action.EXPORT_CASES}) | _SCHOOL_STAFF,
+        _FRONT_LINE | {Purpose.SCHOOL_SUPPORT},
         frozenset({FieldGroup.NARRATIVE, FieldGroup.CONTACTS}),
     ),
     Role.POLICE_OFFICER: RolePolicy(
@@ -166,10 +188,20 @@ ROLE_POLICY: dict[str, RolePolicy] = {
     ),
     # Coordinators read (never edit) cases of the districts their body covers, for meetings.
     # They chair the multi-agency meetings of those districts.
+    # The child-labour unit's coordinators run the monitoring chain of their districts, and
+    # coordinators see the early-warning figures of their districts' schools.
     Role.COORDINATOR: RolePolicy(
         Scope.DISTRICT,
-        _READ | {Action.VIEW_CAPACITY, Action.VIEW_MEETING, Action.RUN_MEETING},
-        frozenset({Purpose.COORDINATION}),
+        _READ | _LABOUR | {Action.VIEW_CAPACITY, Action.VIEW_MEETING, Action.RUN_MEETING, Action.SCHOOL_FIGURES},
+        frozenset({Purpose.COORDINATION, Purpose.CHILD_PROTECTION, Purpose.SCHOOL_SUPPORT}),
+        frozenset({FieldGroup.NARRATIVE}),
+    ),
+    # A police juvenile inspector keeps the district's list of teenagers at risk and sees the
+    # children found at work there; no case door.
+    Role.JUVENILE_INSPECTOR: RolePolicy(
+        Scope.DISTRICT,
+        _TEENS | {Action.VIEW_LABOUR},
+        frozenset({Purpose.CHILD_PROTECTION}),
         frozenset({FieldGroup.NARRATIVE}),
     ),
     # The data-protection officer answers subject-access requests and reviews break-glass:
@@ -210,12 +242,20 @@ PURPOSE_ACTIONS: dict[str, frozenset[str]] = {
     ),
     Purpose.DATA_QUALITY: frozenset({Action.REVIEW_LINKAGE, Action.MERGE_PERSONS, Action.RUN_LINKAGE}),
     Purpose.HELPLINE: frozenset({Action.LOG_CONTACT, Action.VIEW_CONTACTS}),
+    # A pupil, a listed teenager or a child at work is matched to a person of the register by
+    # `people.selectors.person_match` (the same person is not registered twice) without a search
+    # that would show anyone else: these purposes reach only their own records.
+    Purpose.SCHOOL_SUPPORT: _SCHOOL_STAFF,
+    Purpose.CHILD_PROTECTION: _TEENS | _LABOUR,
     # At a meeting a member reads the agenda's cases and records what the agency knows; the
     # case work itself (edits, referrals, plans) is done under case work by the case's own team.
     Purpose.MEETING: frozenset(
         {Action.LIST_CASES, Action.VIEW_CASE, Action.VIEW_PERSON, Action.VIEW_MEETING, Action.RESEARCH_MEETING}
     ),
 }
+
+# Agencies whose social workers keep the list of teenagers at risk (with the police).
+TEEN_AGENCY_KINDS = frozenset({"police", "social_protection", "rehabilitation_centre", "youth_commission"})
 
 # Break-glass opens a case for reading only: to act, the worker asks for a referral.
 BREAK_GLASS_ACTIONS = frozenset({Action.LIST_CASES, Action.VIEW_CASE, Action.VIEW_PERSON})

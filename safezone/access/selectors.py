@@ -13,7 +13,7 @@ from safezone.accounts.models import Membership
 from safezone.accounts.selectors import memberships_of
 
 from .models import BreakGlass, CaseGrant, Seal
-from .policy import BREAK_GLASS_ACTIONS, Action, Purpose, Scope, policy_for, purpose_allows
+from .policy import BREAK_GLASS_ACTIONS, TEEN_AGENCY_KINDS, Action, Purpose, Scope, policy_for, purpose_allows
 
 
 def all_district_ids() -> list[int]:
@@ -389,7 +389,69 @@ def decide(user, action: str, purpose: str, obj=None) -> Decision:
         return _decide_person(user, action, purpose, obj)
     if label == "hotline.contact":
         return _decide_contact(action, grants, obj)
+    if label == "schools.pupil":
+        return _decide_pupil(grants, obj)
+    if label == "schools.teen":
+        return _decide_in_district(_teen_grants(grants), obj.district_id, "teens-of-the-district")
+    if label == "schools.workingchild":
+        return _decide_in_district(grants, obj.district_id, "child-labour-of-the-district")
     return _deny("unknown-record-type")
+
+
+# --- schools, teenagers at risk, child labour ----------------------------------------------------
+# These records are not reached through cases: a school reaches its own pupils (an education body
+# with a district scope those of its districts' schools); the list of teenagers at risk and the
+# child-labour chain are shared by district among the roles the policy names.
+def _decide_pupil(grants: list[Grant], pupil) -> Decision:
+    for grant in grants:
+        if grant.membership.agency_id == pupil.school_id:
+            return Decision(True, f"{grant.rule}+school", grant.membership, grant.fields)
+    for grant in grants:
+        if grant.scope >= Scope.DISTRICT and pupil.school.district_id in grant.districts():
+            return Decision(True, f"{grant.rule}+district", grant.membership, grant.fields)
+    return _deny("not-this-school's-pupil")
+
+
+def _teen_grants(grants: list[Grant]) -> list[Grant]:
+    return [g for g in grants if g.membership.agency.kind in TEEN_AGENCY_KINDS]
+
+
+def _decide_in_district(grants: list[Grant], district_id: int, rule: str) -> Decision:
+    for grant in grants:
+        if district_id in grant.districts():
+            return Decision(True, f"{grant.rule}+{rule}", grant.membership, grant.fields)
+    return _deny("not-in-the-agency's-districts")
+
+
+def pupil_filter(user, action: str, purpose: str, prefix: str = "") -> Q:
+    """Rows of Pupil (reached through `prefix`) the user may take `action` on."""
+    grants = grants_for(user, action, purpose)
+    schools = {g.membership.agency_id for g in grants}
+    districts = {d for g in grants if g.scope >= Scope.DISTRICT for d in g.districts()}
+    return Q(**{f"{prefix}school_id__in": sorted(schools)}) | Q(
+        **{f"{prefix}school__district_id__in": sorted(districts)}
+    )
+
+
+def school_ids_for(user, action: str, purpose: str) -> list[int]:
+    """The schools whose pupils the user reaches as their staff (for imports, tasks and figures)."""
+    return sorted(
+        {g.membership.agency_id for g in grants_for(user, action, purpose) if g.membership.agency.kind == "school"}
+    )
+
+
+def district_ids_for(user, action: str, purpose: str) -> list[int]:
+    """The districts in which the user may take `action`: teenagers at risk (only through agencies
+    of the kinds that keep that list) and child labour."""
+    grants = grants_for(user, action, purpose)
+    if action in (Action.VIEW_TEENS, Action.EDIT_TEENS):
+        grants = _teen_grants(grants)
+    return sorted({d for g in grants for d in g.districts()})
+
+
+def district_record_filter(user, action: str, purpose: str, prefix: str = "") -> Q:
+    """Rows of Teen or WorkingChild (reached through `prefix`) the user may take `action` on."""
+    return Q(**{f"{prefix}district_id__in": district_ids_for(user, action, purpose)})
 
 
 def _decide_contact(action: str, grants: list[Grant], contact) -> Decision:

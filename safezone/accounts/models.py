@@ -21,6 +21,8 @@ class Role(models.TextChoices):
     DPO = "dpo", _("data-protection officer")
     # Reviews the pairs record linkage found and merges or separates person records.
     DATA_STEWARD = "data_steward", _("data steward")
+    # A police officer who works with minors: the district's list of teenagers at risk.
+    JUVENILE_INSPECTOR = "juvenile_inspector", _("juvenile inspector")
 
 
 class User(AbstractUser):

@@ -478,6 +478,10 @@ class ServiceDelivery(models.Model):
         SHELTER_STAY = "shelter_stay", _("shelter stay")
         DAY_CARE = "day_care", _("day care")
         GROUP_PROGRAMME = "group_programme", _("group programme")
+        # The modules of a rehabilitation centre for children.
+        STREET_WORK = "street_work", _("street social work")
+        REHABILITATION = "rehabilitation", _("rehabilitation programme")
+        SELF_HELP_GROUP = "self_help_group", _("family self-help group")
 
     class Outcome(models.TextChoices):
         COMPLETED = "completed", _("completed")

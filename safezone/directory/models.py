@@ -112,6 +112,18 @@ class Facility(BilingualName):
         SHELTER = "shelter", _("shelter")
         PROGRAMME = "programme", _("group programme")
         DAY_CARE = "day_care", _("day care")
+        # The modules of a rehabilitation centre for children.
+        STREET_SERVICE = "street_service", _("street social service")
+        REHABILITATION = "rehabilitation", _("rehabilitation programme")
+        SELF_HELP = "self_help", _("family self-help groups")
+        MEDICAL = "medical", _("medical service")
+
+    class Counts(models.TextChoices):
+        """What one place is: a bed or seat, a family, a child."""
+
+        PLACES = "places", _("places")
+        FAMILIES = "families", _("families")
+        CHILDREN = "children", _("children")
 
     agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="facilities")
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices)
@@ -123,6 +135,7 @@ class Facility(BilingualName):
         limit_choices_to={"level": "district"},
     )
     places = models.PositiveSmallIntegerField(_("places"))
+    counts = models.CharField(_("counted in"), max_length=16, choices=Counts.choices, default=Counts.PLACES)
     # A shelter's address is kept from everyone who does not need it (FieldGroup.SHELTER_ADDRESS).
     address = EncryptedTextField(_("address"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -46,6 +46,11 @@ class PartialDate:
             return f"{self.month:02d}.{self.year}"
         return str(self.year)
 
+    @property
+    def is_full(self) -> bool:
+        """Known to the day."""
+        return self.day is not None
+
     def earliest(self) -> dt.date:
         return dt.date(self.year, self.month or 1, self.day or 1)
 

@@ -168,3 +168,23 @@ def person_search(
 def person_unscoped(pk) -> Person:
     """One person by key, not yet decided: callers must authorize before showing anything."""
     return Person.objects.select_related("district").get(pk=pk)
+
+
+def person_match(query: NameQuery) -> Person | None:
+    """The one person of the register who is certainly the one named (same names, read through
+    transliteration and short forms, and the same full birth date), or None.
+
+    A system read, not a search: a feed (a school's roll) or a list (teenagers at risk, children at
+    work) links to a person already known instead of registering them twice, and shows the user
+    nothing of that person beyond what they typed. Two persons that fit equally well are left for
+    linkage: None.
+    """
+    birth = query.birth
+    if not query or birth is None or not birth.is_full:
+        return None
+    best = [
+        p
+        for p in _candidates(query)
+        if p.birth_date == birth and query.score(_as_candidate(p)) >= settings.SAFEZONE_MATCH_SCORE
+    ]
+    return best[0] if len(best) == 1 else None

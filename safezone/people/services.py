@@ -241,3 +241,38 @@ def persons_forget(person_ids) -> int:
             continue
         gone += 1
     return gone
+
+
+def person_register(
+    *,
+    agency,
+    surname: str,
+    first_name: str,
+    patronymic: str = "",
+    sex: str = "U",
+    birth: PartialDate | None = None,
+    district=None,
+    actor=None,
+) -> Person:
+    """Register a person a feed or a list names and `people.selectors.person_match` did not find.
+
+    Not a door: the caller has already authorised its own action (a school's roll, the list of
+    teenagers at risk) and audits it.
+    """
+    person = Person(
+        surname=surname.strip(),
+        first_name=first_name.strip(),
+        patronymic=patronymic.strip(),
+        sex=sex,
+        birth_year=birth.year if birth else None,
+        birth_month=birth.month if birth else None,
+        birth_day=birth.day if birth else None,
+        district=district,
+        registered_by=agency,
+        created_by=actor,
+    )
+    person._history_user = actor
+    with transaction.atomic():
+        person.save()
+        person_keys_refresh(person)
+    return person

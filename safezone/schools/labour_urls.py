@@ -1,0 +1,4 @@
+"""Child-labour monitoring (/child-labour/)."""
+
+app_name = "labour"
+urlpatterns: list = []

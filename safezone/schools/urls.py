@@ -1,0 +1,4 @@
+"""Schools: early warning, pupils and support plans (/schools/)."""
+
+app_name = "schools"
+urlpatterns: list = []
