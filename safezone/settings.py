@@ -317,6 +317,8 @@ SAFEZONE_LIST_COUNT_CAP = int(os.environ.get("SAFEZONE_LIST_COUNT_CAP", "10000")
 # (0..1, people.matching) a person needs to be shown; and the higher score a person the user
 # may not see needs before the search says which agencies know them ("flag and tag").
 SAFEZONE_SEARCH_CANDIDATES = int(os.environ.get("SAFEZONE_SEARCH_CANDIDATES", "200"))
+
+
 def _numbers(name: str, default: str, cast) -> tuple:
     """A comma-separated list of numbers from the environment, e.g. "5,10"."""
     return tuple(cast(v) for v in os.environ.get(name, default).split(",") if v.strip())
