@@ -142,9 +142,15 @@ def browser_context_args(browser_context_args):
 def pytest_terminal_summary(terminalreporter):
     """Say how many cells of the access matrix were checked, and how many were allowed."""
     from tests.access.test_matrix import TALLY
+    from tests.access.test_schools_reach import CELLS
 
     if TALLY["cells"]:
         terminalreporter.write_line(
             f"access matrix: {TALLY['cells']} cells checked (role × relation × action), {TALLY['allowed']} allowed, "
             f"{TALLY['unexpected']} unexpected allows"
+        )
+    if CELLS["checked"]:
+        terminalreporter.write_line(
+            f"schools reach matrix: {CELLS['checked']} cells checked (user × pupil, teenager or child × action, "
+            f"decision and list), {CELLS['allowed']} allowed"
         )

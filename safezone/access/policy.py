@@ -266,8 +266,18 @@ def break_glass_hours() -> int:
     return int(getattr(settings, "SAFEZONE_BREAK_GLASS_HOURS", 8))
 
 
+# Actions that only their own purpose serves: a pupil's file is read for school support, a
+# teenager's or a working child's for child protection, never "for case work".
+OWN_PURPOSE = {
+    **{action: Purpose.SCHOOL_SUPPORT for action in _SCHOOL_STAFF},
+    **{action: Purpose.CHILD_PROTECTION for action in _TEENS | _LABOUR},
+}
+
+
 def purpose_allows(purpose: str, action: str) -> bool:
     """Whether this purpose can ever serve this action."""
+    if action in OWN_PURPOSE and OWN_PURPOSE[action] != purpose:
+        return False
     return action in PURPOSE_ACTIONS.get(purpose, Action.values)
 
 

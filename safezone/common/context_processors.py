@@ -12,8 +12,8 @@ def _nav(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from safezone.access.policy import Action
-    from safezone.access.selectors import purposes_for
+    from safezone.access.policy import Action, Purpose
+    from safezone.access.selectors import district_ids_for, purposes_for
     from safezone.accounts.selectors import unread_notifications
 
     return {
@@ -26,5 +26,10 @@ def _nav(request) -> dict:
         "meetings": bool(purposes_for(user, Action.VIEW_MEETING)),
         "helpline": bool(purposes_for(user, Action.LOG_CONTACT)),
         "helpline_figures": bool(purposes_for(user, Action.VIEW_CONTACTS)),
+        "schools": bool(purposes_for(user, Action.VIEW_PUPILS)),
+        "school_figures": bool(purposes_for(user, Action.SCHOOL_FIGURES)),
+        # Only agencies that keep the list of teenagers at risk (not every caseworker's).
+        "teens": bool(district_ids_for(user, Action.VIEW_TEENS, Purpose.CHILD_PROTECTION)),
+        "labour": bool(purposes_for(user, Action.VIEW_LABOUR)),
         "unread": unread_notifications(user).count(),
     }
