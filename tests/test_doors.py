@@ -106,6 +106,31 @@ DOORS = {
     "person-detail": ("get", "/api/persons/{person}/"),
     "contact-list": ("get", "/api/contacts/"),
     "contact-detail": ("get", "/api/contacts/{contact}/"),
+    # The schools' feeds API (tests/schools/test_feeds_api.py): each school named is decided by access.
+    "school-feed": ("post", "/api/schools/feeds/attendance/"),
+    "schools:warning": ("get", "/schools/"),
+    "schools:figures": ("get", "/schools/figures/"),
+    "schools:pupil": ("get", "/schools/pupils/{pupil}/"),
+    "schools:plan_new": ("get", "/schools/pupils/{pupil}/plans/new/"),
+    "schools:flag": ("get", "/schools/flags/{flag}/"),
+    "schools:plan": ("get", "/schools/plans/{plan}/"),
+    "schools:plan_step": ("post", "/schools/plans/{plan}/review/"),
+    "labour:children": ("get", "/child-labour/"),
+    "labour:child_new": ("get", "/child-labour/new/?visit={visit}"),
+    "labour:child": ("get", "/child-labour/{wchild}/"),
+    "labour:step_complete": ("post", "/child-labour/{wchild}/steps/{wstep}/complete/"),
+    "labour:step_reassign": ("post", "/child-labour/{wchild}/steps/{wstep}/reassign/"),
+    "labour:visits": ("get", "/child-labour/visits/"),
+    "labour:visit_new": ("get", "/child-labour/visits/new/"),
+    "labour:coverage": ("get", "/child-labour/coverage/"),
+    "labour:area_add": ("post", "/child-labour/coverage/areas/"),
+    "labour:area_end": ("post", "/child-labour/coverage/areas/{warea}/end/"),
+    "teens:list": ("get", "/teens/"),
+    "teens:new": ("get", "/teens/new/"),
+    "teens:detail": ("get", "/teens/{teen}/"),
+    "teens:edit": ("get", "/teens/{teen}/edit/"),
+    "teens:remove": ("post", "/teens/{teen}/remove/"),
+    "teens:outreach_new": ("post", "/teens/{teen}/outreach/new/"),
 }
 # Doors to one record, or to a step on it: an outsider gets a 404 and leaves a recorded refusal.
 RECORD_DOORS = [
@@ -173,6 +198,20 @@ RECORD_DOORS = [
     "linkage:unmerge",
     "linkage:runs",
     "linkage:run",
+    "schools:pupil",
+    "schools:plan_new",
+    "schools:flag",
+    "schools:plan",
+    "schools:plan_step",
+    "labour:child",
+    "labour:step_complete",
+    "labour:step_reassign",
+    "labour:child_new",
+    "labour:area_end",
+    "teens:detail",
+    "teens:edit",
+    "teens:remove",
+    "teens:outreach_new",
 ]
 # Routes that carry no personal data of the register (sign-in, the user's own notifications, schema).
 NOT_DOORS = {
@@ -190,6 +229,9 @@ NOT_DOORS = {
     # The import page: staff import reference data (agencies) so far; a type of personal data
     # (school feeds) will decide through access (tests/imports/test_upload_page.py).
     "imports:upload",
+    # The starter's own background import attempt: its progress and the report of a file they
+    # uploaded themselves (anyone else gets a 404: tests/imports/test_upload_page.py).
+    "imports:attempt",
     # The public portal: help lines, services from the directory, pages; no one's data.
     "portal:home",
     "portal:services",
@@ -300,7 +342,52 @@ def doors(world):
         contact=contact, agency=world.crisis, due_at=contact.started_at, phone="+7 900 000-00-01",
         created_by=contact.operator,
     )  # fmt: skip
+    from safezone.schools.models import (
+        ChainStep,
+        MonitoredArea,
+        ObservationVisit,
+        Pupil,
+        SupportPlan,
+        Teen,
+        WarningFlag,
+        WorkingChild,
+    )
+
+    warea = MonitoredArea.objects.create(district=world.vologda, school=world.school, since=world.case_a.opened_on)
+    visit = ObservationVisit.objects.create(
+        district=world.vologda, area=warea, place="рынок", visited_on=world.case_a.opened_on,
+        team="street_service", agency=world.crisis, recorded_by=world.anna,
+    )  # fmt: skip
+    wchild = WorkingChild.objects.create(
+        person=world.sasha, district=world.vologda, visit=visit, identified_on=world.case_a.opened_on,
+        worst_form="hazardous", hazards=["traffic"], work="x", agency=world.crisis, owner=world.anna,
+    )  # fmt: skip
+    wstep = ChainStep.objects.create(
+        child=wchild, kind="referral", due_on=world.case_a.opened_on, owner=world.anna, agency=world.crisis
+    )
+
+    pupil = Pupil.objects.create(school=world.school, person=world.sasha, local_id="doors-1")
+    flag = WarningFlag.objects.create(
+        pupil=pupil, year=2026, quarter=1, indicator="attendance", tier="high", assigned_to=world.pavel
+    )
+    plan = SupportPlan.objects.create(
+        pupil=pupil, flag=flag, reason="x", opened_on=world.case_a.opened_on, opened_by=world.pavel,
+        next_review_on=world.case_a.opened_on,
+    )  # fmt: skip
+
+    teen = Teen.objects.create(
+        person=world.sasha, district=world.vologda, street_presence=True, added_on=world.case_a.opened_on,
+        added_by=world.ilya, agency=world.police,
+    )  # fmt: skip
     return {
+        "teen": teen.pk,
+        "warea": warea.pk,
+        "visit": visit.pk,
+        "wchild": wchild.pk,
+        "wstep": wstep.pk,
+        "pupil": pupil.pk,
+        "flag": flag.pk,
+        "plan": plan.pk,
         "callback": callback.pk,
         "contact": contact.pk,
         "run": run.pk,
@@ -334,7 +421,7 @@ def _path(world, name, ids=None):
 def test_a_signed_out_visitor_is_sent_to_sign_in_and_sees_nothing(world, doors, client, name):
     method, path = _path(world, name, doors)
     response = getattr(client, method)(path)
-    if name.startswith(("case-", "person-", "meeting-", "contact-")):
+    if name.startswith(("case-", "person-", "meeting-", "contact-", "school-feed")):
         assert response.status_code in (401, 403)
     else:
         assert response.status_code == 302 and "/account/login/" in response["Location"]
@@ -357,6 +444,7 @@ def test_a_user_outside_the_scope_gets_404_and_the_refusal_is_audited(world, doo
         "no-role-allows-this",
         "not-a-member-of-this-agency",
         "not-a-member-of-this-meeting",
+        "not-in-the-agency's-districts",
     )
 
 

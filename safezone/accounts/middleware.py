@@ -16,6 +16,7 @@ from .selectors import has_second_factor, needs_second_factor
 
 SIGNED_IN_AT = "safezone_signed_in_at"
 LAST_SEEN = "safezone_last_seen"
+LAST_SEEN_STEP = 30
 
 
 def _away(request, url: str):
@@ -52,7 +53,11 @@ class SessionLimitsMiddleware:
                 logout(request)
                 query = urlencode({"timeout": reason, "next": request.get_full_path()})
                 return _away(request, f"{reverse('account_login')}?{query}")
-            request.session[LAST_SEEN] = now
+            # Written at most every LAST_SEEN_STEP seconds: a session write on every request would
+            # make each poll (an import's progress, the helpline's queue) wait for SQLite's one
+            # write lock while a long import holds it; the idle timeout loses at most that much.
+            if LAST_SEEN not in request.session or now - last >= LAST_SEEN_STEP:
+                request.session[LAST_SEEN] = now
             response = self.get_response(request)
             # Pages with personal data must not stay in the browser's cache on a shared or stolen machine.
             patch_cache_control(response, no_store=True, private=True)

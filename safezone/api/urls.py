@@ -8,6 +8,7 @@ from safezone.cases.api import CaseViewSet
 from safezone.hotline.api import ContactViewSet
 from safezone.meetings.api import MeetingViewSet
 from safezone.people.api import PersonViewSet
+from safezone.schools.api import SchoolFeedView
 
 router = DefaultRouter()
 router.register("cases", CaseViewSet, basename="case")
@@ -19,5 +20,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: the Content-Security-Policy allows no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("schools/feeds/<str:type_name>/", SchoolFeedView.as_view(), name="school-feed"),
     path("", include(router.urls)),
 ]

@@ -446,7 +446,10 @@ class ServiceForm(forms.Form):
         label=_("Shelter or programme"),
         queryset=None,
         required=False,
-        help_text=_("For a shelter stay, day care or a group programme."),
+        help_text=_(
+            "For a shelter stay, day care, a group programme and the modules of a rehabilitation centre; "
+            "for medical care when it is given in a medical service with places."
+        ),
     )
     person = forms.TypedChoiceField(label=_("For whom"), required=False, coerce=int, empty_value=None)
     started_on = forms.DateField(label=_("From"), widget=DateInput())

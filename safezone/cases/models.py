@@ -490,7 +490,17 @@ class ServiceDelivery(models.Model):
         REFERRED_ON = "referred_on", _("referred on to another service")
 
     # Which kind of facility a kind of service takes its place in (none: no places to count).
-    FACILITY_KIND = {"shelter_stay": "shelter", "day_care": "day_care", "group_programme": "programme"}
+    FACILITY_KIND = {
+        "shelter_stay": "shelter",
+        "day_care": "day_care",
+        "group_programme": "programme",
+        "street_work": "street_service",
+        "rehabilitation": "rehabilitation",
+        "self_help_group": "self_help",
+        # Medical care takes a place only when given in a medical service of the agency; elsewhere
+        # (a clinic outside the system) it is recorded without one (cases.services.FACILITY_OPTIONAL).
+        "medical": "medical",
+    }
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="services")
     person = models.ForeignKey(

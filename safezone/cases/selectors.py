@@ -290,6 +290,12 @@ def recent_cases_of_worker(user_id: int, *, limit: int) -> list[Case]:
     )
 
 
+def service_unscoped(pk) -> ServiceDelivery | None:
+    """One service delivered, with its case, not yet decided: callers must authorize its case
+    before showing anything (the child-labour chain links a protection step to one)."""
+    return ServiceDelivery.objects.select_related("case").filter(pk=pk).first()
+
+
 def takes_part(case: Case, person) -> bool:
     """Whether a person takes part in a case (in any role)."""
     return Participant.objects.filter(case=case, person=person).exists()
@@ -383,20 +389,39 @@ def retention_due(today, schedule: dict) -> dict[str, list[int]]:
 
 # --- services delivered and places -----------------------------------------------------------------
 def services_of(case: Case) -> list[ServiceDelivery]:
-    """The services given in a case already authorised for the user, newest first, with attendance counts."""
+    """The services given in a case already authorised for the user, newest first, with attendance
+    counts (`with_sessions`: whether its facility meets in sessions)."""
     from django.db.models import Count, Q
 
-    return list(
+    from .services import SESSION_FACILITY_KINDS
+
+    services = list(
         case.services.select_related("agency", "facility", "person", "worker").annotate(
             sessions_present=Count("attendance", filter=Q(attendance__status="present")),
             sessions_missed=Count("attendance", filter=~Q(attendance__status="present")),
         )
     )
+    for service in services:
+        service.with_sessions = service.facility is not None and service.facility.kind in SESSION_FACILITY_KINDS
+    return services
+
+
+def taken_text(taken: int, places: int, counts: str) -> str:
+    """What is taken of what a facility holds, in the unit it counts: "12 of 30 families"."""
+    from django.utils.translation import ngettext
+
+    values = {"taken": taken, "places": places}
+    if counts == "families":
+        return ngettext("%(taken)d of %(places)d family", "%(taken)d of %(places)d families", places) % values
+    if counts == "children":
+        return ngettext("%(taken)d of %(places)d child", "%(taken)d of %(places)d children", places) % values
+    return ngettext("%(taken)d of %(places)d place", "%(taken)d of %(places)d places", places) % values
 
 
 @dataclass(frozen=True)
 class Occupancy:
-    """Places of one facility on one day: how many, how many taken, how many free (figures only)."""
+    """Places of one facility on one day: how many, how many taken, how many free (figures only),
+    in the unit the facility counts (places, families or children)."""
 
     facility: object
     places: int
@@ -406,9 +431,19 @@ class Occupancy:
     def free(self) -> int:
         return max(self.places - self.occupied, 0)
 
+    @property
+    def counts(self) -> str:
+        return self.facility.counts
 
-def occupancy_on(day, *, district=None, kind: str = "") -> list[Occupancy]:
-    """Places taken in each active facility on `day` (a stay takes its place up to the day before it ends)."""
+    @property
+    def taken(self) -> str:
+        return taken_text(self.occupied, self.places, self.counts)
+
+
+def occupancy_on(day, *, district=None, kind: str = "", facility=None) -> list[Occupancy]:
+    """Places taken in each active facility on `day` (a stay takes its place up to the day before it
+    ends). What one place is follows the facility (cases.services.place_holder): a service, a family
+    (its case, counted once) or a child (counted once)."""
     from django.db.models import Count, Q
 
     from safezone.directory.models import Facility
@@ -418,11 +453,28 @@ def occupancy_on(day, *, district=None, kind: str = "") -> list[Occupancy]:
         facilities = facilities.filter(district=district)
     if kind:
         facilities = facilities.filter(kind=kind)
+    if facility is not None:
+        facilities = facilities.filter(pk=facility.pk)
     taken = Q(deliveries__started_on__lte=day) & (
         Q(deliveries__ended_on__isnull=True) | Q(deliveries__ended_on__gt=day)
     )
-    rows = facilities.annotate(occupied=Count("deliveries", filter=taken)).order_by("district__name_ru", "name_ru")
-    return [Occupancy(f, f.places, f.occupied) for f in rows]
+    rows = facilities.annotate(
+        taken_places=Count("deliveries", filter=taken),
+        taken_families=Count("deliveries__case", filter=taken, distinct=True),
+        taken_children=Count("deliveries__person", filter=taken, distinct=True),
+    ).order_by("district__name_ru", "name_ru")
+    occupied = {"families": "taken_families", "children": "taken_children"}
+    return [Occupancy(f, f.places, getattr(f, occupied.get(f.counts, "taken_places"))) for f in rows]
+
+
+def occupancy_totals(rows: list[Occupancy]) -> list[str]:
+    """What is taken of all the facilities shown, one sum per unit ("40 of 62 places", "12 of 30 families")."""
+    sums: dict[str, list[int]] = {}
+    for row in rows:
+        total = sums.setdefault(row.counts, [0, 0])
+        total[0] += row.occupied
+        total[1] += row.places
+    return [taken_text(*sums[counts], counts) for counts in ("places", "families", "children") if counts in sums]
 
 
 @dataclass(frozen=True)
@@ -461,23 +513,23 @@ def shelter_places_by_district() -> list[DistrictPlaces]:
 
 
 def programme_for(user, facility_pk: int, *, purpose: str, request=None):
-    """A group programme of one of the user's agencies with its current participants (in cases the
-    user may read; the read is audited) and its latest sessions with their attendance."""
+    """A group programme, rehabilitation programme or family self-help group of one of the user's
+    agencies with its participants (in cases the user may read; the read is audited) and its latest
+    sessions with their attendance."""
     from django.db.models import Prefetch
 
     from safezone.access.services import authorize_for_agency, record_list_read
     from safezone.directory.models import Facility
 
     from .models import Attendance, ProgrammeSession
+    from .services import SESSION_FACILITY_KINDS
 
-    facility = Facility.objects.select_related("agency").get(pk=facility_pk, kind="programme")
+    facility = Facility.objects.select_related("agency").get(pk=facility_pk, kind__in=SESSION_FACILITY_KINDS)
     authorize_for_agency(
         user=user, action=Action.RECORD_SERVICE, purpose=purpose, agency=facility.agency, request=request
     )
     participants = list(
-        ServiceDelivery.objects.filter(
-            case_filter(user, Action.VIEW_CASE, purpose, "case__"), facility=facility, kind="group_programme"
-        )
+        ServiceDelivery.objects.filter(case_filter(user, Action.VIEW_CASE, purpose, "case__"), facility=facility)
         .select_related("person", "case")
         .order_by("started_on", "pk")
     )

@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from safezone.access.models import LegalGround
 from safezone.access.policy import Action, Purpose, roles_allowed
@@ -967,18 +968,50 @@ class ServiceChangedMeanwhile(ChangedMeanwhile):
     )
 
 
-def _peak_occupancy(stays, start, end) -> int:
+# Kinds of service that take a place only when a facility is chosen: medical care may be given in
+# a medical service of the agency (counted) or elsewhere (recorded without a place).
+FACILITY_OPTIONAL = frozenset({ServiceDelivery.Kind.MEDICAL})
+# Facilities whose participants meet in sessions, each with its attendance: group programmes, the
+# rehabilitation programme and the family self-help groups of a rehabilitation centre.
+SESSION_FACILITY_KINDS = frozenset({"programme", "rehabilitation", "self_help"})
+
+
+def place_holder(service, counts: str) -> tuple:
+    """What one place of a facility is taken by, as the facility counts (directory.Facility.counts):
+    places, one service each; families, one case each (a family is one case, however many of it
+    come); children, one child each (the same child twice is still one)."""
+    if counts == "families":
+        return ("case", service.case_id)
+    if counts == "children" and service.person_id is not None:
+        return ("person", service.person_id)
+    return ("service", service.pk if service.pk is not None else id(service))
+
+
+def _peak_occupancy(stays, start, end, counts: str = "places") -> int:
     """The most places these stays fill on one day between start and end (end None: open-ended).
-    A stay fills its place from its first day up to the day before it ends."""
-    events = []
+    A stay fills its place from its first day up to the day before it ends; the stays of one
+    holder (place_holder: a family, a child) fill one place while any of them lasts."""
+    spans: dict[tuple, list] = {}
     for s in stays:
         first = max(s.started_on, start)
         last = s.ended_on if end is None or (s.ended_on is not None and s.ended_on < end) else end
         if last is not None and last <= first:
             continue
-        events.append((first, 1))
-        if last is not None:
-            events.append((last, -1))
+        spans.setdefault(place_holder(s, counts), []).append((first, last))
+    events = []
+    for intervals in spans.values():
+        intervals.sort(key=lambda span: span[0])
+        merged = [list(intervals[0])]
+        for first, last in intervals[1:]:
+            current = merged[-1]
+            if current[1] is None or first <= current[1]:  # overlapping or back to back: one place
+                current[1] = None if current[1] is None or last is None else max(current[1], last)
+            else:
+                merged.append([first, last])
+        for first, last in merged:
+            events.append((first, 1))
+            if last is not None:
+                events.append((last, -1))
     peak = current = 0
     for _day, step in sorted(events):  # on the same day a leaving (-1) frees the place first
         current += step
@@ -986,9 +1019,33 @@ def _peak_occupancy(stays, start, end) -> int:
     return peak
 
 
-def _check_places(facility, *, start, end, excluding=None) -> None:
+def _full_message(facility) -> str:
+    values = {"name": facility.name, "places": facility.places}
+    if facility.counts == "families":
+        return (
+            ngettext(
+                "%(name)s is full on some of these days: it takes %(places)d family and has no room for another.",
+                "%(name)s is full on some of these days: it takes %(places)d families and has no room for another.",
+                facility.places,
+            )
+            % values
+        )
+    if facility.counts == "children":
+        return (
+            ngettext(
+                "%(name)s is full on some of these days: it takes %(places)d child and has no room for another.",
+                "%(name)s is full on some of these days: it takes %(places)d children and has no room for another.",
+                facility.places,
+            )
+            % values
+        )
+    return _("%(name)s is full on some of these days: %(places)d places, all taken.") % values
+
+
+def _check_places(facility, *, start, end, excluding=None, newcomer=None) -> None:
     """Refuse a place that would overbook the facility on any day of [start, end). Call inside the
-    transaction that holds the facility's row lock, so that two workers cannot both take the last place."""
+    transaction that holds the facility's row lock, so that two workers cannot both take the last place.
+    `newcomer`: the service about to be recorded (its family or child may hold a place already)."""
     stays = ServiceDelivery.objects.filter(facility=facility).filter(
         models.Q(ended_on__isnull=True) | models.Q(ended_on__gt=start)
     )
@@ -996,14 +1053,9 @@ def _check_places(facility, *, start, end, excluding=None) -> None:
         stays = stays.filter(started_on__lt=end)
     if excluding is not None:
         stays = stays.exclude(pk=excluding)
-    peak = _peak_occupancy(list(stays), start, end)
-    if peak >= facility.places:
-        raise ValidationError(
-            {
-                "facility": _("%(name)s is full on some of these days: %(places)d places, all taken.")
-                % {"name": facility.name, "places": facility.places}
-            }
-        )
+    newcomer = newcomer or ServiceDelivery(started_on=start, ended_on=end)
+    if _peak_occupancy([*stays, newcomer], start, end, facility.counts) > facility.places:
+        raise ValidationError({"facility": _full_message(facility)})
 
 
 def _service_dates(started_on, ended_on) -> None:
@@ -1034,19 +1086,19 @@ def service_record(
     if kind not in ServiceDelivery.Kind.values:
         errors["kind"] = _("Choose a service from the list.")
     needed = ServiceDelivery.FACILITY_KIND.get(kind)
-    if needed and facility is None:
+    if needed and facility is None and kind not in FACILITY_OPTIONAL:
         errors["facility"] = _("Choose the shelter or programme that gives the place.")
     if facility is not None and (facility.kind != needed or facility.agency_id != agency.pk or not facility.is_active):
         errors["facility"] = _("Choose an active place of this kind run by this agency.")
     if person is not None and not Participant.objects.filter(case=case, person=person).exists():
         errors["person"] = _("Choose a person who takes part in the case.")
+    elif person is None and facility is not None and facility.counts == "children":
+        # A place counted in children is the child's: without one, no one could tell who holds it.
+        errors["person"] = _("Choose the child who takes the place.")
     if errors:
         raise ValidationError(errors)
     _service_dates(started_on, ended_on)
     with transaction.atomic():
-        if facility is not None:
-            facility = Facility.objects.select_for_update().get(pk=facility.pk)
-            _check_places(facility, start=started_on, end=ended_on)
         service = ServiceDelivery(
             case=case,
             person=person,
@@ -1058,6 +1110,9 @@ def service_record(
             ended_on=ended_on,
             created_by=actor,
         )
+        if facility is not None:
+            service.facility = Facility.objects.select_for_update().get(pk=facility.pk)
+            _check_places(service.facility, start=started_on, end=ended_on, newcomer=service)
         service._history_user = actor
         service.save()
     audit_record(
@@ -1109,7 +1164,8 @@ def service_end(
 
 
 def attendance_record(*, actor, session, service: ServiceDelivery, status: str, purpose: str, request=None):
-    """Mark whether a participant of a group programme came to one of its sessions (again: replaces)."""
+    """Mark whether a participant of a group programme, the rehabilitation programme or a family
+    self-help group came to one of its sessions (again: replaces)."""
     authorize(user=actor, action=Action.RECORD_SERVICE, purpose=purpose, obj=service.case, request=request)
     if service.facility_id != session.facility_id:
         raise ValidationError({"session": _("This session belongs to another programme.")})
@@ -1138,12 +1194,15 @@ def services_bulk_create(*, services=(), sessions=(), attendance=()) -> None:
 
 
 def programme_session_add(*, actor, facility, held_on, topic: str = "", purpose: str, request=None) -> ProgrammeSession:
-    """Add a session of a group programme run by one of the user's agencies."""
+    """Add a session of a group programme, the rehabilitation programme or a family self-help group
+    run by one of the user's agencies."""
     authorize_for_agency(
         user=actor, action=Action.RECORD_SERVICE, purpose=purpose, agency=facility.agency, request=request
     )
-    if facility.kind != "programme":
-        raise ValidationError({"facility": _("Sessions belong to group programmes.")})
+    if facility.kind not in SESSION_FACILITY_KINDS:
+        raise ValidationError(
+            {"facility": _("Sessions belong to group programmes, rehabilitation programmes and self-help groups.")}
+        )
     if ProgrammeSession.objects.filter(facility=facility, held_on=held_on).exists():
         raise ValidationError({"held_on": _("This programme already has a session on this day.")})
     session = ProgrammeSession(facility=facility, held_on=held_on, topic=topic.strip()[:200])

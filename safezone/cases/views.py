@@ -63,6 +63,9 @@ def my_work(request):
 
     context["overdue"] = overdue_actions_for(request.user, purpose=purpose)
     context["closures_waiting"] = closures_waiting_for(request.user)
+    from safezone.schools.labour import overdue_steps_shown
+
+    context["labour"] = overdue_steps_shown(request.user, request=request)
     return render(request, "cases/my_work.html", context)
 
 
@@ -823,7 +826,8 @@ def capacity(request):
     from safezone.directory.models import Facility
     from safezone.directory.selectors import districts
 
-    from .selectors import occupancy_on, shelter_places_by_district
+    from .selectors import occupancy_on, occupancy_totals, shelter_places_by_district
+    from .services import SESSION_FACILITY_KINDS
 
     purpose = chosen_purpose(request, Action.VIEW_CAPACITY)
     try:
@@ -848,8 +852,9 @@ def capacity(request):
         "kind": kind,
         "kinds": Facility.Kind.choices,
         "by_district": shelter_places_by_district(),
-        "totals": {"places": sum(r.places for r in rows), "occupied": sum(r.occupied for r in rows)},
-        # Programmes of the user's own agencies link to their sessions and attendance.
+        "totals": occupancy_totals(rows),
+        # Programmes and groups of the user's own agencies link to their sessions and attendance.
+        "session_kinds": sorted(SESSION_FACILITY_KINDS),
         "my_agency_ids": [a.pk for a in agencies_acting_for(request.user, Action.RECORD_SERVICE, Purpose.CASE_WORK)],
     }
     return render(request, "cases/capacity.html", context)
@@ -858,9 +863,10 @@ def capacity(request):
 @login_required
 @refused_as_404
 def programme(request, facility_pk: int):
-    """A group programme: its participants, its sessions, and who came to each (for the agency that runs it)."""
-    from .models import Attendance, ProgrammeSession, ServiceDelivery
-    from .selectors import programme_for
+    """A group programme, rehabilitation programme or family self-help group: its participants, its
+    sessions, and who came to each (for the agency that runs it)."""
+    from .models import Attendance, ProgrammeSession
+    from .selectors import occupancy_on, programme_for
     from .services import attendance_record, programme_session_add
 
     purpose = chosen_purpose(request, Action.RECORD_SERVICE)
@@ -908,6 +914,7 @@ def programme(request, facility_pk: int):
         "statuses": Attendance.Status.choices,
         "purpose": purpose,
         "today": timezone.localdate(),
-        "kind_label": ServiceDelivery.Kind.GROUP_PROGRAMME.label,
+        # Today's places taken, in the unit the facility counts (none for an inactive one).
+        "occupancy": next(iter(occupancy_on(timezone.localdate(), facility=facility)), None),
     }
     return render(request, "cases/programme.html", context)

@@ -15,6 +15,7 @@ def _nav(request) -> dict:
     from safezone.access.policy import Action, Purpose
     from safezone.access.selectors import district_ids_for, purposes_for
     from safezone.accounts.selectors import unread_notifications
+    from safezone.imports.types import import_types
 
     return {
         "case_work": bool(purposes_for(user, Action.LIST_CASES)),
@@ -31,5 +32,7 @@ def _nav(request) -> dict:
         # Only agencies that keep the list of teenagers at risk (not every caseworker's).
         "teens": bool(district_ids_for(user, Action.VIEW_TEENS, Purpose.CHILD_PROTECTION)),
         "labour": bool(purposes_for(user, Action.VIEW_LABOUR)),
+        # Staff (reference data) and a school's staff (its registers): whoever may run an import type.
+        "imports": any(kind.may_run(user) for kind in import_types().values()),
         "unread": unread_notifications(user).count(),
     }

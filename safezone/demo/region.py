@@ -296,6 +296,8 @@ UNITS = [
     ("crisis-vologda", "helpline", "Телефон доверия", "Helpline"),
     ("kcson-vologda", "family", "Отделение помощи семье и детям", "Family and children unit"),
     ("kcson-vologda", "prevention", "Отделение профилактики безнадзорности", "Neglect prevention unit"),
+    ("department", "child-labour", "Отдел мониторинга детского труда", "Child-labour monitoring unit"),
+    ("rehab-vologda", "street", "Отделение «Социальный патруль»", "Street social service"),
 ]
 # Who works in which unit (username -> unit code in their agency).
 STAFF_UNITS = {
@@ -308,6 +310,9 @@ STAFF_UNITS = {
     "social.worker2": "family",
     "social.teamlead": "family",
     "social.worker3": "prevention",
+    "labour.coordinator": "child-labour",
+    "rehab.street1": "street",
+    "rehab.street2": "street",
 }
 
 # (username, role, agency code, staff flag); names are drawn from the demo's name pools.
@@ -360,6 +365,14 @@ STAFF = [
     ("ngo.ribbon", Role.CASEWORKER, "ngo-white-ribbon", False),
     ("ngo.teenager", Role.CASEWORKER, "ngo-teenager", False),
     ("steward", Role.DATA_STEWARD, "department", False),
+    # Teenagers at risk and child labour (safezone.demo.children): police juvenile inspectors, the
+    # department's child-labour unit and the rehabilitation centre's street social service.
+    ("pdn.vologda", Role.JUVENILE_INSPECTOR, "police-vologda", False),
+    ("pdn.cher", Role.JUVENILE_INSPECTOR, "police-cherepovets", False),
+    ("pdn.sokol", Role.JUVENILE_INSPECTOR, "police-sokolsky", False),
+    ("labour.coordinator", Role.COORDINATOR, "department", False),
+    ("rehab.street1", Role.CASEWORKER, "rehab-vologda", False),
+    ("rehab.street2", Role.CASEWORKER, "rehab-vologda", False),
 ]
 # Users who hold a second role elsewhere (e.g. a supervisor who also takes cases).
 EXTRA_MEMBERSHIPS = [("social.supervisor", Role.CASEWORKER, "kcson-vologda")]

@@ -24,10 +24,12 @@ from safezone.people.services import PersonBatch, persons_bulk_create
 
 from . import region
 from .casework import demo_casework
+from .children import demo_labour, demo_rehab_modules, demo_teens
 from .generator import Chunk, DemoGenerator
 from .helpline import demo_helpline
 from .meetings import demo_meetings
 from .names import FEMALE_FIRST, MALE_FIRST, patronymic, surname_pair
+from .schools import demo_schools
 from .services_delivered import demo_services
 
 # Recent emergency openings, so the data-protection officer's review queue has work:
@@ -298,10 +300,13 @@ def _access_rows(writer: "_ChunkWriter", chunk: Chunk, cases: list[Case]) -> Non
     access_rows_bulk_create(grants=grants, seals=seals)
 
 
-def demo_seed(*, cases: int, seed: int, today: dt.date, chunk_size: int = 2000, progress=None) -> SeedResult:
+def demo_seed(
+    *, cases: int, seed: int, today: dt.date, chunk_size: int = 2000, progress=None, school_scale: float = 1.0
+) -> SeedResult:
     """Fill an empty database with the demo region: deterministic for (cases, seed, today).
 
     Each chunk is one transaction; the staff and agencies are created first, in one transaction.
+    `school_scale` scales the pilot schools' pupils (1.0: about 1,600; tests load fewer).
     """
     if not database_is_empty():
         raise DemoRefused("the database already holds agencies or cases; the demo fills only an empty database")
@@ -322,5 +327,11 @@ def demo_seed(*, cases: int, seed: int, today: dt.date, chunk_size: int = 2000, 
         demo_services(users, today, seed)
         demo_meetings(users, today, seed)
         demo_helpline(users, today, seed)
+    # The pilot schools with a year of registers and early warning; children at risk outside school.
+    schools = demo_schools(users, today, seed, scale=school_scale)
+    demo_teens(users, today, seed, schools)
+    demo_labour(users, today, seed, schools)
+    with transaction.atomic():
+        demo_rehab_modules()
     audit_record(actor=None, action="demo.seeded", extra={"cases": cases, "seed": seed, "today": today.isoformat()})
     return SeedResult(agencies=len(region.AGENCIES), users=len(users), cases=cases, persons=persons)

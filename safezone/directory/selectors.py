@@ -20,6 +20,20 @@ def agencies() -> QuerySet[Agency]:
     return Agency.objects.order_by("name_ru")
 
 
+def settlements_in(district_ids) -> QuerySet[Territory]:
+    """The settlements of these districts, by district and name."""
+    return (
+        Territory.objects.filter(level=Territory.Level.SETTLEMENT, parent_id__in=list(district_ids))
+        .select_related("parent")
+        .order_by("parent__name_ru", "name_ru")
+    )
+
+
+def agencies_of_kind(kind: str) -> QuerySet[Agency]:
+    """The agencies of one kind (schools, youth-affairs commissions), by Russian name."""
+    return Agency.objects.filter(kind=kind).order_by("name_ru")
+
+
 def agencies_with_ids(ids) -> QuerySet[Agency]:
     """The agencies with these keys (a list or a subquery), by Russian name."""
     return Agency.objects.filter(pk__in=ids).order_by("name_ru")

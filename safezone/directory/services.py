@@ -158,16 +158,38 @@ def unit_create(*, agency: Agency, code: str, name_ru: str, name_en: str = "") -
     return unit
 
 
-def facility_create(*, agency, kind: str, district, places: int, name_ru: str, name_en: str, address: str = ""):
-    """Register a shelter, group programme or day-care group of an agency with its places."""
+def facility_create(
+    *,
+    agency,
+    kind: str,
+    district,
+    places: int,
+    name_ru: str,
+    name_en: str,
+    address: str = "",
+    counts: str = "places",
+):
+    """Register a facility of an agency with its places: a shelter, group programme, day-care group or
+    a module of a rehabilitation centre. `counts` says what one place is: a place, a family or a child
+    (30 families in the self-help groups, 100 children in the street service)."""
     from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
 
     from .models import Facility
 
     if places < 1:
-        raise ValidationError({"places": "A facility has at least one place."})
+        raise ValidationError({"places": _("A facility has at least one place.")})
+    if counts not in Facility.Counts.values:
+        raise ValidationError({"counts": _("Choose what one place is: a place, a family or a child.")})
     facility = Facility(
-        agency=agency, kind=kind, district=district, places=places, name_ru=name_ru, name_en=name_en, address=address
+        agency=agency,
+        kind=kind,
+        district=district,
+        places=places,
+        counts=counts,
+        name_ru=name_ru,
+        name_en=name_en,
+        address=address,
     )
     facility.full_clean()
     facility.save()

@@ -30,7 +30,8 @@ class AgenciesImport(ImportType):
         Column("email", "Эл. почта", "E-mail", parsers.email()),
     )
 
-    def __init__(self):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
         self._territories: dict[str, Territory] | None = None
 
     def territories(self) -> dict[str, Territory]:

@@ -9,4 +9,4 @@ class ImportsConfig(AppConfig):
 
     def ready(self):
         # Each import type registers itself when its module is imported.
-        from . import agencies  # noqa: F401
+        from . import agencies, schools  # noqa: F401

@@ -143,8 +143,9 @@ def date() -> Parser:
     return parse
 
 
-def choice(choices: Iterable[tuple[str, object]]) -> Parser:
-    """One of a model's choices, written as its value or its label in Russian or English."""
+def choice(choices: Iterable[tuple[str, object]], aliases: dict[str, str] | None = None) -> Parser:
+    """One of a model's choices, written as its value or its label in Russian or English, or as one
+    of `aliases` (other ways a register writes it: "ж" for female, "н" for absent)."""
     pairs = list(choices)
     known: dict[str, str] = {}
 
@@ -158,13 +159,43 @@ def choice(choices: Iterable[tuple[str, object]]) -> Parser:
                     with translation.override(language):
                         known.setdefault(str(label).casefold(), stored)
                 known[str(stored).casefold()] = stored
+            for alias, stored in (aliases or {}).items():
+                known[alias.casefold()] = stored
         raw = _as_text(value)
         if raw.casefold() in known:
             return known[raw.casefold()]
-        raise CellError(
-            _("“%(value)s” is not one of: %(allowed)s")
-            % {"value": raw, "allowed": ", ".join(str(s) for s, _label in pairs)}
-        )
+        allowed = [str(s) for s, _label in pairs] + [
+            a for a in (aliases or {}) if a.casefold() not in {str(s).casefold() for s, _l in pairs}
+        ]
+        raise CellError(_("“%(value)s” is not one of: %(allowed)s") % {"value": raw, "allowed": ", ".join(allowed)})
+
+    return parse
+
+
+_SCHOOL_YEAR = re.compile(r"^(\d{4})(?:\s*[/\-–—]\s*(\d{2}|\d{4}))?$")
+
+
+def school_year() -> Parser:
+    """A school year, named by the calendar year it starts in: 2025, "2025/26", "2025/2026" or
+    "2025-2026" are all the school year that starts on 1 September 2025."""
+
+    def parse(value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        raw = _as_text(value)
+        match = _SCHOOL_YEAR.match(raw)
+        if not match:
+            raise CellError(_("“%(value)s” is not a school year; write it as 2025/26 or 2025") % {"value": raw})
+        start = int(match.group(1))
+        if match.group(2):
+            end = int(match.group(2))
+            if end != (start + 1) % (100 if len(match.group(2)) == 2 else 10000):
+                raise CellError(
+                    _("“%(value)s” is not a school year: the second year must follow the first") % {"value": raw}
+                )
+        if not 1990 <= start <= 2100:
+            raise CellError(_("“%(value)s” is not a school year") % {"value": raw})
+        return start
 
     return parse
 

@@ -38,7 +38,9 @@ class RowError(Exception):
 class ImportType:
     """Subclass, set the class attributes, implement `write`, and decorate with `@register`.
 
-    An instance lives for one import attempt, so it may cache reference data it looks up.
+    An instance lives for one import attempt, so it may cache reference data it looks up. It
+    knows who runs the attempt: `actor` (None from the command line: the operator, unrestricted)
+    and the web or API `request` (None from the command line), for access decisions and their audit.
     """
 
     name: str = ""
@@ -50,6 +52,10 @@ class ImportType:
     # Rows handed to `write` at a time.
     batch_size: int = 500
 
+    def __init__(self, *, actor=None, request=None):
+        self.actor = actor
+        self.request = request
+
     @classmethod
     def may_run(cls, user) -> bool:
         """Who may import this type from the web page: staff (reference data). A type of personal
@@ -57,7 +63,11 @@ class ImportType:
         return bool(getattr(user, "is_staff", False) and user.is_active)
 
     def check_row(self, values: dict) -> list[tuple[str, str]]:
-        """Rules across columns or against reference data: a list of (column name, message)."""
+        """Rules across columns or against reference data: a list of (column name, message).
+
+        Runs once per row whose cells parsed, while the file is read (before any write). It may
+        add to `values` what it looked up for the write step (a resolved id): the row is handed
+        to `write` as it leaves here."""
         return []
 
     def write(self, rows: list[tuple[int, dict]]) -> Counter:

@@ -5,8 +5,11 @@ A pupil is a person of the register on one school's roll: the school reaches its
 through `access`, never the person's cases.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safezone.common.fields import EncryptedTextField
@@ -124,7 +127,11 @@ ABSENT = (Attendance.EXCUSED, Attendance.UNEXCUSED)
 class AttendanceDay(models.Model):
     """One school day of one pupil, from the school's daily register."""
 
-    pupil = models.ForeignKey(Pupil, verbose_name=_("pupil"), on_delete=models.CASCADE, related_name="days")
+    # No index of its own: the unique (pupil, day) index serves lookups by pupil, and a second
+    # index would cost every row of a million-row register import one more insert.
+    pupil = models.ForeignKey(
+        Pupil, verbose_name=_("pupil"), on_delete=models.CASCADE, related_name="days", db_index=False
+    )
     day = models.DateField(_("day"))
     status = models.CharField(_("attendance"), max_length=1, choices=Attendance.choices)
 
@@ -282,6 +289,11 @@ class WarningFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_indicator_display()} {self.year}/{self.quarter}: {self.get_tier_display()}"
+
+    @property
+    def due_on(self) -> dt.date:
+        """The day the pedagogue's task is due: SAFEZONE_EW_TASK_DAYS after the flag was raised."""
+        return timezone.localdate(self.raised_at) + dt.timedelta(days=settings.SAFEZONE_EW_TASK_DAYS)
 
 
 class SupportPlan(models.Model):

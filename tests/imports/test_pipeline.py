@@ -102,3 +102,32 @@ def test_a_large_file_streams_with_a_progress_bar(visits, tmp_path, settings):
     result = _run(path, progress=Bar)
     assert result.status == "done"
     assert [(b.description, b.total) for b in bars] == [("checking", 60_000), ("importing", 60_000)]
+
+
+def test_keys_the_filter_only_may_have_seen_are_confirmed_against_the_rows(visits, tmp_path, monkeypatch):
+    from safezone.imports import services
+
+    # A filter of 64 bits: after a few rows it answers "may have been seen" for nearly every key.
+    monkeypatch.setattr(services.KeyFilter, "BITS", 64)
+    monkeypatch.setattr(VisitsImport, "batch_size", 7)  # the confirmation reads several spooled batches
+    rows = [f"c{i};01.09.2026;{i}" for i in range(200)]
+    path = tmp_path / "visits.csv"
+    path.write_text("\n".join(["code;visit date;count", *rows]) + "\n", encoding="utf-8")
+    result = _run(path)
+    assert result.status == "done" and result.problems == []
+    assert len(visits.written) == 200 and [v["count"] for v in visits.written] == list(range(200))
+    path.write_text("\n".join(["code;visit date;count", *rows, "c7;01.09.2026;1", "c150;1.9.2026;2"]) + "\n")
+    visits.written.clear()
+    result = _run(path)
+    assert [(p.row, p.message) for p in result.problems] == [
+        (202, "the same value is already in row 9"),
+        (203, "the same value is already in row 152"),
+    ]
+    assert visits.written == []
+
+
+def test_problems_are_reported_in_row_order_with_keys_twice_among_them(visits, tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_text("code;visit date\na1;01.09.2026\na1;01.09.2026\nb 2;01.09.2026\n", encoding="utf-8")
+    result = _run(path)
+    assert [(p.row, p.field) for p in result.problems] == [(3, "code, visit date"), (4, "code")]
