@@ -67,3 +67,13 @@ class ChangedMeanwhile(Exception):
             return str(self.message)
         changed = "; ".join(str(c) for c in self.changes)
         return f"{self.message} {gettext('Changed since you opened it:')} {changed}."
+
+
+def errors_on_form(form, exc) -> None:
+    """Put a service's refusal (a ValidationError) on the form: on the fields it names, the rest
+    above the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

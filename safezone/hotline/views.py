@@ -22,6 +22,7 @@ from safezone.access.http import refused_as_404
 from safezone.access.policy import Action, Purpose
 from safezone.access.selectors import grants_for
 from safezone.access.services import NOT_FOUND_MESSAGE, AccessDenied, authorize
+from safezone.common.errors import errors_on_form
 from safezone.common.paging import page_of, query_without_page
 from safezone.directory.selectors import districts
 from safezone.portal import selectors as portal_selectors
@@ -217,14 +218,6 @@ def take(request, pk: int):
     return redirect("hotline:contact", pk=contact.pk)
 
 
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 @refused_as_404
 def contact(request, pk: int):
@@ -245,7 +238,7 @@ def contact(request, pk: int):
         except ContactChangedMeanwhile as exc:
             form.add_error(None, exc.explain())
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_on_form(form, exc)
         else:
             messages.success(request, _("Contact %(id)s was logged.") % {"id": found.pk})
             return redirect("hotline:console")
@@ -438,7 +431,7 @@ def refer(request, pk: int):
                 request=request,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_on_form(form, exc)
         except AccessDenied:
             form.add_error(None, _("You may not open a case with this person for this agency."))
         else:

@@ -80,22 +80,17 @@ def person_create(
 ) -> Person:
     """Register a person (with document numbers) on behalf of an agency; checked and audited."""
     authorize(user=actor, action=Action.CREATE_PERSON, purpose=purpose, request=request)
-    person = Person(
-        surname=surname.strip(),
-        first_name=first_name.strip(),
-        patronymic=patronymic.strip(),
-        sex=sex,
-        birth_year=birth.year if birth else None,
-        birth_month=birth.month if birth else None,
-        birth_day=birth.day if birth else None,
-        district=district,
-        registered_by=agency,
-        created_by=actor,
-    )
-    person._history_user = actor
     with transaction.atomic():
-        person.save()
-        person_keys_refresh(person)
+        person = person_register(
+            agency=agency,
+            surname=surname,
+            first_name=first_name,
+            patronymic=patronymic,
+            sex=sex,
+            birth=birth,
+            district=district,
+            actor=actor,
+        )
         for kind, value in identifiers:
             Identifier.objects.create(person=person, kind=kind, value=identifier_normalize(kind, value))
     return person

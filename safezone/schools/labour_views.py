@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from safezone.access.http import refused_as_404
 from safezone.access.policy import Action
 from safezone.access.services import authorize
+from safezone.common.errors import errors_on_form
 from safezone.common.paging import page_of, query_without_page
 
 from . import labour
@@ -27,15 +28,6 @@ def _labour_only(request, action: str = Action.VIEW_LABOUR) -> list[int]:
     if not ids:
         authorize(user=request.user, action=action, purpose=labour.LABOUR, request=request)
     return ids
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """A service's refusal on the form: on the field it names, or above the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- children ----------------------------------------------------------------------------------------
@@ -124,7 +116,7 @@ def step_complete(request, pk: int, step: int):
         except labour.ChildChangedMeanwhile as exc:
             form.add_error(None, exc.explain())
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_on_form(form, exc)
         else:
             messages.success(request, _("The step was recorded."))
             return redirect("labour:child", pk=found.pk)
@@ -155,7 +147,7 @@ def step_reassign(request, pk: int, step: int):
         except labour.ChildChangedMeanwhile as exc:
             form.add_error(None, exc.explain())
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_on_form(form, exc)
         else:
             messages.success(
                 request, _("%(name)s now owns the step.") % {"name": d["owner"].get_full_name() or d["owner"]}
@@ -189,7 +181,7 @@ def child_new(request):
                 request=request,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_on_form(form, exc)
         else:
             if found.person_matched:
                 messages.info(request, _("The child was already known in the register: the record was linked to them."))
@@ -238,7 +230,7 @@ def visit_new(request):
                 request=request,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_on_form(form, exc)
         else:
             messages.success(request, _("The visit was recorded."))
             if request.POST.get("then") == "child":
@@ -297,7 +289,7 @@ def area_add(request):
                 request=request,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_on_form(form, exc)
         else:
             messages.success(request, _("The area is monitored."))
             return redirect("labour:coverage")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from safezone.access.http import refused_as_404
 from safezone.access.policy import Action
+from safezone.common.errors import errors_on_form
 from safezone.common.paging import page_of, query_without_page
 
 from .teen_forms import OutreachForm, TeenAddForm, TeenEditForm, TeenFilterForm, TeenRemoveForm
@@ -33,15 +34,6 @@ from .teens import (
     teens_found,
     teens_page_record,
 )
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """Put a service's refusal on the fields it names (the rest above the form)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -96,7 +88,7 @@ def teen_new(request):
                 message = format_html('{} <a href="{}">{}</a>', message, link, _("Open the entry"))
             form.add_error(None, message)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_on_form(form, exc)
         else:
             messages.success(request, _("%(name)s is on the list.") % {"name": teen.person.full_name})
             return redirect("teens:detail", pk=teen.pk)
@@ -146,7 +138,7 @@ def teen_edit(request, pk: int):
         except TeenChangedMeanwhile as exc:
             form.add_error(None, exc.explain())
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_on_form(form, exc)
         else:
             messages.success(request, _("The entry was saved."))
             return redirect("teens:detail", pk=teen.pk)
@@ -174,7 +166,7 @@ def teen_remove_view(request, pk: int):
         except TeenChangedMeanwhile as exc:
             form.add_error(None, exc.explain())
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_on_form(form, exc)
         else:
             messages.success(request, _("%(name)s was taken off the list.") % {"name": teen.person.full_name})
             return redirect("teens:detail", pk=teen.pk)
@@ -202,7 +194,7 @@ def outreach_new(request, pk: int):
                 request=request,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_on_form(form, exc)
         else:
             messages.success(request, _("The contact was logged."))
             return redirect("teens:detail", pk=teen.pk)

@@ -14,7 +14,7 @@ from safezone.access.http import refused_as_404
 from safezone.access.policy import Action, Purpose
 from safezone.access.selectors import grants_for
 from safezone.access.services import authorize
-from safezone.common.errors import ChangedMeanwhile
+from safezone.common.errors import ChangedMeanwhile, errors_on_form
 from safezone.common.paging import page_of, query_without_page
 
 from .calendar import quarter_of, school_year_of
@@ -69,14 +69,6 @@ def _school_staff_only(request, action: str = Action.VIEW_PUPILS) -> None:
     """Refuse (recorded, then 404) a user whose roles reach no pupils."""
     if not grants_for(request.user, action, SCHOOL):
         authorize(user=request.user, action=action, purpose=SCHOOL, request=request)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _say_errors(request, form) -> None:
@@ -195,7 +187,7 @@ def flag(request, pk: int):
             try:
                 flag_handle(actor=request.user, flag=found, status=d["status"], note=d["note"], request=request)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                errors_on_form(form, exc)
             else:
                 messages.success(request, _("Your decision on the flag was saved."))
                 return redirect("schools:warning")
