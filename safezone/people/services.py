@@ -271,3 +271,42 @@ def person_register(
         person.save()
         person_keys_refresh(person)
     return person
+
+
+def person_known_or_registered(
+    *,
+    agency,
+    surname: str,
+    first_name: str,
+    patronymic: str = "",
+    sex: str = "U",
+    birth: PartialDate,
+    district=None,
+    actor=None,
+) -> tuple[Person, bool]:
+    """The person a feed or a list names: the one `people.selectors.person_match` is certain of
+    (True), or a newly registered one (False). Not a door: the caller has authorised its action."""
+    from .matching import NameQuery
+    from .selectors import person_match
+
+    query = NameQuery(
+        surname=surname,
+        given=first_name,
+        patronymic=patronymic,
+        birth=birth,
+        district_id=district.pk if district is not None else None,
+    )
+    person = person_match(query)
+    if person is not None:
+        return person, True
+    registered = person_register(
+        agency=agency,
+        surname=surname,
+        first_name=first_name,
+        patronymic=patronymic,
+        sex=sex,
+        birth=birth,
+        district=district,
+        actor=actor,
+    )
+    return registered, False

@@ -19,9 +19,7 @@ from django.utils.translation import gettext as _
 from safezone.directory import selectors as directory_selectors
 from safezone.imports.upsert import upsert
 from safezone.people.dates import PartialDate
-from safezone.people.matching import NameQuery
-from safezone.people.selectors import person_match
-from safezone.people.services import person_register
+from safezone.people.services import person_known_or_registered
 
 from .calendar import school_year_of
 from .models import AttendanceDay, AttendanceTotal, CourseMark, Discipline, Enrolment, Pupil, SchoolClass
@@ -115,12 +113,17 @@ def _classes(school, rows: list[RollRow]) -> tuple[dict[tuple[int, str], SchoolC
 def _person_for(school, r: RollRow, actor):
     """The person of the register this pupil is: one already known (same names, read through
     transliteration and short forms, and the same birth date), or a new one."""
-    birth = PartialDate(r.birth_date.year, r.birth_date.month, r.birth_date.day)
-    query = NameQuery(
-        surname=r.surname, given=r.first_name, patronymic=r.patronymic, birth=birth, district_id=school.district_id
+    person, known = person_known_or_registered(
+        agency=school,
+        surname=r.surname,
+        first_name=r.first_name,
+        patronymic=r.patronymic,
+        sex=r.sex,
+        birth=PartialDate(r.birth_date.year, r.birth_date.month, r.birth_date.day),
+        district=school.district,
+        actor=actor,
     )
-    person = person_match(query)
-    if person is not None:
+    if known:
         other = Pupil.objects.filter(school=school, person=person).values_list("local_id", flat=True).first()
         if other is not None:
             raise RowRefused(
@@ -128,17 +131,7 @@ def _person_for(school, r: RollRow, actor):
                 "pupil",
                 _("this child is already on the school's roll as pupil number “%(number)s”") % {"number": other},
             )
-        return person
-    return person_register(
-        agency=school,
-        surname=r.surname,
-        first_name=r.first_name,
-        patronymic=r.patronymic,
-        sex=r.sex,
-        birth=birth,
-        district=school.district,
-        actor=actor,
-    )
+    return person
 
 
 def _enrolment_write(pupil_id: int, r: RollRow, periods: list[Enrolment]) -> bool:

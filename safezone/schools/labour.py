@@ -38,7 +38,6 @@ from safezone.access.services import authorize, enforce, record_list_read
 from safezone.audit.services import audit_record
 from safezone.common.errors import ChangedMeanwhile
 from safezone.people.dates import PartialDate
-from safezone.people.matching import NameQuery
 
 from .models import ChainStep, Hazard, MonitoredArea, ObservationVisit, WorkingChild, WorstForm
 
@@ -271,17 +270,9 @@ def _child_errors(named: NamedChild, *, identified_on, visit, worst_form: str, h
 def _person_of(named: NamedChild, *, district, agency, actor):
     """The child's person of the register: the one `person_match` is certain of, or a new one.
     Returns (person, matched)."""
-    from safezone.people.selectors import person_match
-    from safezone.people.services import person_register
+    from safezone.people.services import person_known_or_registered
 
-    query = NameQuery(
-        surname=named.surname, given=named.first_name, patronymic=named.patronymic, birth=named.birth,
-        district_id=district.pk,
-    )  # fmt: skip
-    person = person_match(query)
-    if person is not None:
-        return person, True
-    person = person_register(
+    return person_known_or_registered(
         agency=agency,
         surname=named.surname,
         first_name=named.first_name,
@@ -291,7 +282,6 @@ def _person_of(named: NamedChild, *, district, agency, actor):
         district=district,
         actor=actor,
     )
-    return person, False
 
 
 def _new_step(child: WorkingChild, kind: str, due_on: dt.date, *, months: int = 0) -> ChainStep:

@@ -25,10 +25,8 @@ from safezone.audit.services import audit_record
 from safezone.common.errors import ChangedMeanwhile
 from safezone.directory.selectors import districts
 from safezone.people.dates import PartialDate
-from safezone.people.matching import NameQuery
 from safezone.people.models import Sex
-from safezone.people.selectors import person_match
-from safezone.people.services import person_register
+from safezone.people.services import person_known_or_registered
 
 from .models import Outreach, Teen
 
@@ -211,24 +209,20 @@ def teen_add(
         raise ValidationError(errors)
     decision = _decide_in(actor, Action.EDIT_TEENS, purpose, district, request, step="add")
     birth = PartialDate(birth_date.year, birth_date.month, birth_date.day)
-    query = NameQuery(surname=surname, given=first_name, patronymic=patronymic, birth=birth, district_id=district.pk)
     try:
         with transaction.atomic():
-            person = person_match(query)
-            matched = person is not None
+            person, matched = person_known_or_registered(
+                agency=decision.membership.agency,
+                surname=surname,
+                first_name=first_name,
+                patronymic=patronymic,
+                sex=sex,
+                birth=birth,
+                district=district,
+                actor=actor,
+            )
             if matched:
                 _listed_already(actor, person, today)
-            else:
-                person = person_register(
-                    agency=decision.membership.agency,
-                    surname=surname,
-                    first_name=first_name,
-                    patronymic=patronymic,
-                    sex=sex,
-                    birth=birth,
-                    district=district,
-                    actor=actor,
-                )
             teen = Teen.objects.create(
                 person=person,
                 district=district,
