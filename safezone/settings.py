@@ -123,6 +123,8 @@ INSTALLED_APPS = [
     "safezone.hotline",
     "safezone.schools",
     "safezone.imports",
+    "safezone.stats",
+    "safezone.programmes",
     "safezone.demo",
 ]
 
@@ -403,3 +405,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"django": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")}},
 }
+
+# Statistics (issue 8). The key of the projection's pseudonyms (keyed hashes) lives outside the
+# database: SAFEZONE_STATS_KEY, or var/stats_key generated on first run. Changing it rewrites every
+# pseudonym (run `manage.py stats_refresh --full`).
+SAFEZONE_STATS_KEY = _local_secret("SAFEZONE_STATS_KEY", "stats_key")
+# Disclosure control: counts from 1 to SAFEZONE_STATS_MIN_CELL - 1 are suppressed (some bodies use
+# 10); zeros are published unless SAFEZONE_STATS_SUPPRESS_ZEROS; where agreed, a cell from fewer
+# reporting agencies than SAFEZONE_STATS_MIN_AGENCIES is suppressed (1: the rule is off).
+SAFEZONE_STATS_MIN_CELL = int(os.environ.get("SAFEZONE_STATS_MIN_CELL", "5"))
+SAFEZONE_STATS_SUPPRESS_ZEROS = env_flag("SAFEZONE_STATS_SUPPRESS_ZEROS")
+SAFEZONE_STATS_MIN_AGENCIES = int(os.environ.get("SAFEZONE_STATS_MIN_AGENCIES", "1"))

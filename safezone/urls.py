@@ -26,6 +26,11 @@ urlpatterns = [
     path("schools/", include("safezone.schools.urls")),
     path("teens/", include("safezone.schools.teen_urls")),
     path("child-labour/", include("safezone.schools.labour_urls")),
+    # Figures: pseudonymised, disclosure-controlled; the action plan.
+    path("stats/exports/", include("safezone.stats.export_urls")),
+    path("stats/report/", include("safezone.stats.report_urls")),
+    path("stats/", include("safezone.stats.urls")),
+    path("action-plan/", include("safezone.programmes.urls")),
     # The public portal: no sign-in.
     path("help/", include("safezone.portal.urls")),
     path("api/", include("safezone.api.urls")),

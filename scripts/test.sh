@@ -74,20 +74,40 @@ if ! $PY manage.py makemigrations --check --dry-run >/dev/null; then
   exit 1
 fi
 
-echo "== suite on SQLite"
-DATABASE_URL="sqlite:///$work/safezone.sqlite3" $PY -m pytest -q -p no:cacheprovider --output test-results/sqlite "$@"
-
-echo "== suite on PostgreSQL"
+# The two passes run side by side, one per core (each pytest uses one): the SQLite pass in the
+# background with its output kept in a file and shown when it ends, the PostgreSQL pass in front.
 if ! have_pg; then
   message="make test: no PostgreSQL server binaries (initdb) found and none could be installed"
   if [ "${SAFEZONE_REQUIRE_POSTGRES:-0}" = 1 ]; then echo "$message"; exit 1; fi
   echo "$message: the PostgreSQL pass is skipped."
+  echo "== suite on SQLite"
+  DATABASE_URL="sqlite:///$work/safezone.sqlite3" $PY -m pytest -q -p no:cacheprovider --output test-results/sqlite "$@"
+  echo "== make test passed on SQLite in $(( $(date +%s) - started )) s"
   exit 0
 fi
 cluster=$($PY scripts/pgcluster.py start)
 pgdir=$(sed -n 1p <<<"$cluster")
 pgurl=$(sed -n 2p <<<"$cluster")
-# Tests that touch no database (linkage files, name keys) ran in the SQLite pass already.
-DATABASE_URL="$pgurl" $PY -m pytest -q -p no:cacheprovider --output test-results/postgresql -m "not no_database" "$@"
 
+echo "== suite on SQLite (in the background; its report follows the PostgreSQL pass)"
+mkdir -p "$work/var-sqlite"
+(SAFEZONE_VAR_DIR="$work/var-sqlite" DATABASE_URL="sqlite:///$work/safezone.sqlite3" \
+  $PY -m pytest -q -p no:cacheprovider --output test-results/sqlite "$@" >"$work/sqlite.log" 2>&1) &
+sqlite_pid=$!
+
+echo "== suite on PostgreSQL"
+# Tests that touch no database (linkage files, name keys) run in the SQLite pass only.
+pg_status=0
+DATABASE_URL="$pgurl" $PY -m pytest -q -p no:cacheprovider --output test-results/postgresql -m "not no_database" "$@" \
+  || pg_status=$?
+
+sqlite_status=0
+wait "$sqlite_pid" || sqlite_status=$?
+echo "== suite on SQLite: report"
+cat "$work/sqlite.log"
+
+if [ "$pg_status" != 0 ] || [ "$sqlite_status" != 0 ]; then
+  echo "make test: FAILED (SQLite pass exit $sqlite_status, PostgreSQL pass exit $pg_status)"
+  exit 1
+fi
 echo "== make test passed on SQLite and PostgreSQL in $(( $(date +%s) - started )) s"

@@ -66,6 +66,12 @@ class Action(models.TextChoices):
     # Child-labour monitoring: visits, children found at work and their chain of steps.
     VIEW_LABOUR = "labour.view", _("read the child-labour monitoring")
     RECORD_LABOUR = "labour.record", _("record visits, children at work and chain steps")
+    # Statistics: disclosure-controlled figures of the pseudonymised projection, never a record.
+    VIEW_FIGURES = "stats.view", _("see the dashboards, indicators and reports")
+    EXPORT_AGGREGATES = "stats.export", _("export aggregates (DHIS2, ADX, open data)")
+    DEFINE_INDICATORS = "stats.define", _("define indicators and code mappings")
+    VIEW_PLAN = "plan.view", _("read the regional action plan")
+    EDIT_PLAN = "plan.edit", _("keep the regional action plan")
 
 
 class Scope(models.IntegerChoices):
@@ -94,6 +100,7 @@ class Purpose(models.TextChoices):
     HELPLINE = "helpline", _("helpline")
     SCHOOL_SUPPORT = "school_support", _("school support (early warning)")
     CHILD_PROTECTION = "child_protection", _("child protection (teenagers at risk, child labour)")
+    STATISTICS = "statistics", _("statistics and planning (figures only)")
 
 
 class FieldGroup(models.TextChoices):
@@ -152,6 +159,11 @@ _FRONT_LINE = frozenset({Purpose.CASE_WORK, Purpose.INTAKE, Purpose.MEETING})
 _SCHOOL_STAFF = frozenset({Action.VIEW_PUPILS, Action.SUPPORT_PUPILS, Action.IMPORT_SCHOOL, Action.SCHOOL_FIGURES})
 _TEENS = frozenset({Action.VIEW_TEENS, Action.EDIT_TEENS})
 _LABOUR = frozenset({Action.VIEW_LABOUR, Action.RECORD_LABOUR})
+_STATS = frozenset(
+    {Action.VIEW_FIGURES, Action.EXPORT_AGGREGATES, Action.DEFINE_INDICATORS, Action.VIEW_PLAN, Action.EDIT_PLAN}
+)
+# Actions that read no personal data at all (aggregates after disclosure control, the action plan).
+FIGURES_ONLY = _STATS
 _ALL_FIELDS = frozenset(FieldGroup.values)
 _NOTHING: frozenset[str] = frozenset()
 
@@ -192,8 +204,11 @@ ROLE_POLICY: dict[str, RolePolicy] = {
     # coordinators see the early-warning figures of their districts' schools.
     Role.COORDINATOR: RolePolicy(
         Scope.DISTRICT,
-        _READ | _LABOUR | {Action.VIEW_CAPACITY, Action.VIEW_MEETING, Action.RUN_MEETING, Action.SCHOOL_FIGURES},
-        frozenset({Purpose.COORDINATION, Purpose.CHILD_PROTECTION, Purpose.SCHOOL_SUPPORT}),
+        _READ
+        | _LABOUR
+        | {Action.VIEW_CAPACITY, Action.VIEW_MEETING, Action.RUN_MEETING, Action.SCHOOL_FIGURES}
+        | {Action.VIEW_FIGURES, Action.VIEW_PLAN, Action.EDIT_PLAN},
+        frozenset({Purpose.COORDINATION, Purpose.CHILD_PROTECTION, Purpose.SCHOOL_SUPPORT, Purpose.STATISTICS}),
         frozenset({FieldGroup.NARRATIVE}),
     ),
     # A police juvenile inspector keeps the district's list of teenagers at risk and sees the
@@ -218,8 +233,9 @@ ROLE_POLICY: dict[str, RolePolicy] = {
         frozenset({Action.REVIEW_LINKAGE, Action.MERGE_PERSONS, Action.RUN_LINKAGE}),
         frozenset({Purpose.DATA_QUALITY}),
     ),
-    # Analysts work on pseudonymised figures only; administrators keep reference data.
-    Role.ANALYST: RolePolicy(Scope.NONE, _NOTHING, _NOTHING),
+    # Analysts work on pseudonymised, disclosure-controlled figures of the whole region only (no
+    # record of any kind); administrators keep reference data.
+    Role.ANALYST: RolePolicy(Scope.REGION, _STATS, frozenset({Purpose.STATISTICS})),
     Role.ADMINISTRATOR: RolePolicy(Scope.NONE, _NOTHING, _NOTHING),
 }
 
@@ -247,6 +263,7 @@ PURPOSE_ACTIONS: dict[str, frozenset[str]] = {
     # that would show anyone else: these purposes reach only their own records.
     Purpose.SCHOOL_SUPPORT: _SCHOOL_STAFF,
     Purpose.CHILD_PROTECTION: _TEENS | _LABOUR,
+    Purpose.STATISTICS: _STATS,
     # At a meeting a member reads the agenda's cases and records what the agency knows; the
     # case work itself (edits, referrals, plans) is done under case work by the case's own team.
     Purpose.MEETING: frozenset(
@@ -271,6 +288,7 @@ def break_glass_hours() -> int:
 OWN_PURPOSE = {
     **{action: Purpose.SCHOOL_SUPPORT for action in _SCHOOL_STAFF},
     **{action: Purpose.CHILD_PROTECTION for action in _TEENS | _LABOUR},
+    **{action: Purpose.STATISTICS for action in _STATS},
 }
 
 

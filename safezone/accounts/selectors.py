@@ -72,12 +72,12 @@ def user_by_id(pk) -> User:
 
 def needs_second_factor(user) -> bool:
     """Whether the user must sign in with a second factor: administrators, and anyone holding a
-    role that reaches personal data."""
-    from safezone.access.policy import policy_for
+    role that reaches personal data (figures alone are not: they are disclosure-controlled aggregates)."""
+    from safezone.access.policy import FIGURES_ONLY, policy_for
 
     if user.is_staff or user.is_superuser:
         return True
-    return any(policy_for(m.role).actions for m in memberships_of(user))
+    return any(policy_for(m.role).actions - FIGURES_ONLY for m in memberships_of(user))
 
 
 def has_second_factor(user) -> bool:

@@ -32,6 +32,9 @@ def _nav(request) -> dict:
         # Only agencies that keep the list of teenagers at risk (not every caseworker's).
         "teens": bool(district_ids_for(user, Action.VIEW_TEENS, Purpose.CHILD_PROTECTION)),
         "labour": bool(purposes_for(user, Action.VIEW_LABOUR)),
+        "stats": bool(purposes_for(user, Action.VIEW_FIGURES)),
+        "exports": bool(purposes_for(user, Action.EXPORT_AGGREGATES)),
+        "plan": bool(purposes_for(user, Action.VIEW_PLAN)),
         # Staff (reference data) and a school's staff (its registers): whoever may run an import type.
         "imports": any(kind.may_run(user) for kind in import_types().values()),
         "unread": unread_notifications(user).count(),

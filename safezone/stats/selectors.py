@@ -1,0 +1,251 @@
+"""Reading figures: a data element counted over a period with its disaggregations, indicators, and
+the same as disclosure-controlled tables for everything shown or sent outside.
+
+Every count runs in the database over the projection's fact tables (`stats.models`), never over
+the registers, and never names a unit or a subject.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, Q, Sum, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safezone.directory.models import Agency, Territory
+
+from . import dimensions
+from .definitions import ELEMENTS
+from .models import FACT_MODELS, DataElement, Domain, Indicator, PopulationFigure
+from .periods import Period, month_of
+
+
+class UnknownElement(LookupError):
+    """A data element or indicator code the registry does not have."""
+
+
+@dataclass(frozen=True)
+class ElementInfo:
+    """What a count needs to know of a data element."""
+
+    code: str
+    domain: str
+    aggregation: str
+    disaggregations: tuple
+    protect_agency: bool
+
+
+def element(code: str) -> ElementInfo:
+    """The current definition of a data element."""
+    try:
+        domain, aggregation, disaggregations, protect, *_names = ELEMENTS[code]
+    except KeyError:
+        raise UnknownElement(_("There is no data element “%(code)s”.") % {"code": code}) from None
+    return ElementInfo(code, domain, aggregation, tuple(disaggregations), protect)
+
+
+def elements_current():
+    """The registry's data elements, current versions, for the documentation page."""
+    return DataElement.objects.filter(is_current=True).order_by("code")
+
+
+def indicators_current():
+    return Indicator.objects.filter(is_current=True).order_by("code")
+
+
+def indicator(code: str) -> Indicator:
+    found = Indicator.objects.filter(code=code, is_current=True).first()
+    if not found:
+        raise UnknownElement(_("There is no indicator “%(code)s”.") % {"code": code})
+    return found
+
+
+def district_ids() -> list[int]:
+    """The districts of the region, the organisation units figures are kept by."""
+    return list(
+        Territory.objects.filter(level=Territory.Level.DISTRICT).order_by("name_ru").values_list("pk", flat=True)
+    )
+
+
+@dataclass
+class Counts:
+    """A data element counted over a period: value and reporting agencies per combination of options."""
+
+    code: str
+    period: Period
+    by: tuple
+    values: dict = field(default_factory=dict)  # (option, ...) -> int
+    agencies: dict = field(default_factory=dict)  # (option, ...) -> distinct reporting agencies
+
+    @property
+    def total(self) -> int:
+        return sum(self.values.values())
+
+
+def _where(filters: dict | None) -> Q:
+    q = Q()
+    for dim, options in (filters or {}).items():
+        q &= Q(**{f"{dimensions.dimension(dim).column}__in": list(options)})
+    return q
+
+
+def element_counts(
+    code: str,
+    period: Period,
+    *,
+    by: tuple | list = (),
+    filters: dict | None = None,
+    districts: list[int] | None = None,
+    today: date | None = None,
+) -> Counts:
+    """Count a data element over a period, broken down by the dimensions `by`, narrowed to
+    `filters` ({dimension: [option...]}) and to some districts. One query in the database."""
+    info = element(code)
+    by = tuple(by)
+    columns = [dimensions.dimension(d).column for d in by]
+    if info.domain == Domain.POPULATION:
+        return _population(code, period, by, columns, filters, districts)
+    facts = FACT_MODELS[info.domain].objects.filter(element=code)
+    if info.aggregation == "stock":
+        # A stock is read in the period's last month (the current one when the period is running).
+        today = today or timezone.localdate()
+        last = month_of(min(period.last_day, today))
+        facts = facts.filter(day__gte=last.start, day__lt=last.end)
+    else:
+        facts = facts.filter(day__gte=period.start, day__lt=period.end)
+    facts = facts.filter(_where(filters))
+    if districts is not None:
+        facts = facts.filter(district_id__in=districts)
+    if info.aggregation == "distinct":
+        # Each person once, in one cell: their latest fact of the period (a pupil flagged "at risk"
+        # in autumn and "high" in spring counts once, as high), so cells add up to the total.
+        latest = Window(RowNumber(), partition_by=[F("subject")], order_by=[F("day").desc(), F("pk").desc()])
+        chosen = facts.annotate(latest=latest).filter(latest=1).values("pk")
+        facts = FACT_MODELS[info.domain].objects.filter(pk__in=chosen)
+        measure = Count("pk")
+    else:
+        measure = Sum("value")
+    agencies = Count("agency_id", distinct=True)
+    if columns:
+        rows = facts.values(*columns).annotate(n=measure, agencies=agencies).order_by()
+    else:
+        rows = [facts.aggregate(n=measure, agencies=agencies)]
+    counts = Counts(code, period, by)
+    for row in rows:
+        key = tuple(row[c] if row[c] is not None else "" for c in columns)
+        counts.values[key] = int(row["n"] or 0)
+        counts.agencies[key] = int(row["agencies"] or 0)
+    return counts
+
+
+def _population(code, period, by, columns, filters, districts) -> Counts:
+    """The population of the period's year, or the latest year known before it."""
+    figures = PopulationFigure.objects.filter(year__lte=period.start.year)
+    year = figures.order_by("-year").values_list("year", flat=True).first()
+    counts = Counts(code, period, by)
+    if year is None:
+        return counts
+    figures = figures.filter(year=year).filter(_where(filters))
+    if districts is not None:
+        figures = figures.filter(district_id__in=districts)
+    if columns:
+        rows = figures.values(*columns).annotate(n=Sum("count")).order_by()
+    else:
+        rows = [figures.aggregate(n=Sum("count"))]
+    for row in rows:
+        counts.values[tuple(row[c] for c in columns)] = int(row["n"] or 0)
+        counts.agencies[tuple(row[c] for c in columns)] = 0
+    return counts
+
+
+@dataclass
+class IndicatorValue:
+    """An indicator for one period and organisation unit: its value with what it was made of."""
+
+    numerator: int
+    denominator: int | None
+    value: Decimal | None  # None: no denominator to divide by
+
+
+def _ratio(numerator: int, denominator: int | None, ind: Indicator, period: Period) -> Decimal | None:
+    if not ind.denominator:
+        return Decimal(numerator)
+    if not denominator:
+        return None
+    top = Decimal(numerator) / period.days if ind.numerator_per_day else Decimal(numerator)
+    return (top * ind.factor / denominator).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def indicator_values(code: str, period: Period, *, by_district: bool = False, today: date | None = None) -> dict:
+    """An indicator over a period: {None: region value} and, `by_district`, {district id: value}."""
+    ind = indicator(code)
+    by = ("district",) if by_district else ()
+    top = element_counts(ind.numerator, period, by=by, filters=ind.numerator_filter, today=today)
+    bottom = (
+        element_counts(ind.denominator, period, by=by, filters=ind.denominator_filter, today=today)
+        if ind.denominator
+        else None
+    )
+    result = {None: IndicatorValue(top.total, bottom.total if bottom else None, None)}
+    result[None].value = _ratio(top.total, result[None].denominator, ind, period)
+    if by_district:
+        for district in district_ids():
+            n = top.values.get((district,), 0)
+            d = bottom.values.get((district,), 0) if bottom else None
+            result[district] = IndicatorValue(n, d, _ratio(n, d, ind, period))
+    return result
+
+
+def option_label(dim: str, code) -> str:
+    """How a person reads one option of a disaggregation."""
+    if code in ("", None):
+        return _("not known")
+    if dim == "district":
+        return str(Territory.objects.filter(pk=code).first() or code)
+    labels = option_labels(dim)
+    return str(labels.get(code, code))
+
+
+def option_labels(dim: str) -> dict:
+    """The names of a disaggregation's options (districts by id)."""
+    from safezone.cases.models import Case, Referral, ViolenceForm
+    from safezone.hotline.models import AgeBand, Contact
+    from safezone.meetings.models import MeetingReferral
+    from safezone.people.models import Relation
+    from safezone.schools.models import Tier, WorkingChild, WorstForm
+
+    if dim == "district":
+        return {t.pk: t.name for t in Territory.objects.filter(level=Territory.Level.DISTRICT)}
+    if dim in ("sex", "perpetrator_sex"):
+        return {"F": _("female"), "M": _("male")}
+    if dim in ("age_band", "perpetrator_age_band"):
+        return {**{b: b for b in dimensions.AGE_BANDS}, **dict(AgeBand.choices)}
+    if dim == "relationship":
+        return {**dict(Relation.Kind.choices), "child": _("child"), "ward": _("ward")}
+    if dim == "form":
+        return {
+            **{f.code: f.name for f in ViolenceForm.objects.all()},
+            **dict(WorstForm.choices),
+            "dv_risk": _("domestic-violence risk checklist"),
+            "child_at_risk": _("child's needs and risks"),
+            "child_labour": _("child labour"),
+        }
+    if dim == "agency_kind":
+        return dict(Agency.Kind.choices)
+    if dim == "category":
+        return {
+            **dict(Case.Kind.choices),
+            "police": _("reported to the police"),
+            "not_reported": _("not reported to the police"),
+            "standard": _("standard"),
+            "medium": _("medium"),
+            **dict(Tier.choices),
+            **dict(MeetingReferral.Rule.choices),
+            **dict(Referral.Status.choices),
+            **dict(Contact.Type.choices),
+            **dict(Contact.Category.choices),
+            **dict(WorkingChild.Status.choices),
+        }
+    return {}
