@@ -113,6 +113,7 @@ DOORS = {
     "stats:dashboard": ("get", "/stats/"),
     "stats:download": ("get", "/stats/download/incidents.csv?rows=district"),
     "stats:definitions": ("get", "/stats/definitions/"),
+    "stats:refresh": ("post", "/stats/refresh/"),
     "stats:define": ("post", "/stats/definitions/new/"),
     "stats_exports:export": ("get", "/stats/exports/"),
     "stats_exports:mappings": ("get", "/stats/exports/mappings/"),

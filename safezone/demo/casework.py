@@ -77,7 +77,7 @@ def demo_casework(users: dict[str, User], today: dt.date, seed: int) -> int:
             if subject is None:
                 continue
             done += 1
-            assessments += _assess(rng, case, subject, user)
+            assessments += _assess(rng, case, subject, user, today)
             case_goals, case_actions = _plan(rng, case, user, today, first=n == 0)
             goals += case_goals
             actions += case_actions
@@ -99,13 +99,14 @@ def _approvers(users: dict[str, User]) -> dict[int, User]:
     return found
 
 
-def _assess(rng, case: Case, subject: Participant, user: User) -> list[Assessment]:
+def _assess(rng, case: Case, subject: Participant, user: User, today: dt.date) -> list[Assessment]:
     rows = []
     for inst in instruments_for(case.kind)[:1]:
         latest = instrument(inst.code)
         # Some cases carry high risk, most do not; a high DV checklist calls for the meeting.
         risk = rng.choice([0.2, 0.35, 0.5, 0.7])
-        answered = max(case.opened_on, case.opened_on + dt.timedelta(days=rng.randrange(0, 10)))
+        # Within ten days of opening, but not after the demo's today (a case opened yesterday).
+        answered = min(case.opened_on + dt.timedelta(days=rng.randrange(0, 10)), max(today, case.opened_on))
         rows.append(
             Assessment(
                 case=case,

@@ -23,12 +23,15 @@ from safezone.people.models import Contact, Household, Identifier, Person, Perso
 from safezone.people.services import PersonBatch, persons_bulk_create
 
 from . import region
+from .action_plan import action_plan_seed
 from .casework import demo_casework
 from .children import demo_labour, demo_rehab_modules, demo_teens
 from .generator import Chunk, DemoGenerator
 from .helpline import demo_helpline
+from .history import CasePool, SeenCase
 from .meetings import demo_meetings
 from .names import FEMALE_FIRST, MALE_FIRST, patronymic, surname_pair
+from .population import demo_population
 from .schools import demo_schools
 from .services_delivered import demo_services
 
@@ -142,7 +145,8 @@ def demo_totp_secret(username: str, seed: int) -> str:
 class _ChunkWriter:
     """Turns generated records into rows, keeping the keys of persons later chunks may refer to."""
 
-    def __init__(self, users: dict[str, User]):
+    def __init__(self, users: dict[str, User], pool: CasePool | None = None):
+        self.pool = pool
         self.users = {u: user.pk for u, user in users.items()}
         # The unit a worker's cases belong to (the team scope).
         self.units = {u: m.unit_id for u, user in users.items() for m in user.memberships.all() if m.unit_id}
@@ -225,9 +229,30 @@ class _ChunkWriter:
                 )
         written = cases_bulk_create(batch=cases)
         _access_rows(self, chunk, written)
+        if self.pool is not None:
+            self._remember(chunk, written)
         # Forget persons no later chunk can refer to, so memory stays flat at any size.
         self.pk_of = {k: v for k, v in self.pk_of.items() if k in keep}
         return len(persons)
+
+    def _remember(self, chunk: Chunk, written: list[Case]) -> None:
+        """Note the chunk's cases for the demo's history (meeting referrals, shelter stays)."""
+        for rec, case in zip(chunk.cases, written):
+            victim = next((k for k, role in rec.participants if role in ("victim", "child")), None)
+            perpetrator = next((k for k, role in rec.participants if role == "perpetrator"), None)
+            self.pool.add(
+                SeenCase(
+                    pk=case.pk,
+                    kind=rec.kind,
+                    district=rec.district,
+                    worker=self.users[rec.worker],
+                    opened_on=rec.opened_on,
+                    closed_on=rec.closed_on,
+                    victim=self.pk_of.get(victim),
+                    perpetrator=self.pk_of.get(perpetrator),
+                    incidents=sorted((i.occurred_on, i.reported_to_police) for i in rec.incidents),
+                )
+            )
 
 
 def _noon(day: dt.date | None):
@@ -303,7 +328,8 @@ def _access_rows(writer: "_ChunkWriter", chunk: Chunk, cases: list[Case]) -> Non
 def demo_seed(
     *, cases: int, seed: int, today: dt.date, chunk_size: int = 2000, progress=None, school_scale: float = 1.0
 ) -> SeedResult:
-    """Fill an empty database with the demo region: deterministic for (cases, seed, today).
+    """Fill an empty database with the demo region: deterministic for (cases, seed, today). Every
+    date is on or before `today`, whatever the clock says.
 
     Each chunk is one transaction; the staff and agencies are created first, in one transaction.
     `school_scale` scales the pilot schools' pupils (1.0: about 1,600; tests load fewer).
@@ -313,7 +339,8 @@ def demo_seed(
     territory_load_file()
     with transaction.atomic():
         users = _staff(seed)
-    writer = _ChunkWriter(users)
+    pool = CasePool(today)
+    writer = _ChunkWriter(users, pool)
     generator = DemoGenerator(seed=seed, today=today)
     persons = 0
     for chunk in generator.chunks(cases, chunk_size):
@@ -324,8 +351,8 @@ def demo_seed(
     _emergencies(users)
     with transaction.atomic():
         demo_casework(users, today, seed)
-        demo_services(users, today, seed)
-        demo_meetings(users, today, seed)
+        demo_services(users, today, seed, pool)
+        demo_meetings(users, today, seed, pool)
         demo_helpline(users, today, seed)
     # The pilot schools with a year of registers and early warning; children at risk outside school.
     schools = demo_schools(users, today, seed, scale=school_scale)
@@ -333,5 +360,7 @@ def demo_seed(
     demo_labour(users, today, seed, schools)
     with transaction.atomic():
         demo_rehab_modules()
+    demo_population(today)
+    action_plan_seed(today=today)
     audit_record(actor=None, action="demo.seeded", extra={"cases": cases, "seed": seed, "today": today.isoformat()})
     return SeedResult(agencies=len(region.AGENCIES), users=len(users), cases=cases, persons=persons)

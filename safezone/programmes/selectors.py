@@ -248,3 +248,14 @@ def responsible_bodies(plan: Plan) -> list[str]:
     ):
         names |= {part.strip() for part in text.replace(";", ",").split(",") if part.strip()}
     return sorted(names)
+
+
+def plan_standing(period: Period, today: date) -> list[Progress]:
+    """The indicators of the action plans in force during a period, each with its actual for that
+    period and how it stands against its target (the governor's report reads this)."""
+    plans = Plan.objects.filter(starts_on__lt=period.end, ends_on__gte=period.start).order_by("starts_on", "pk")
+    return [
+        progress_of(indicator, [period], today)
+        for plan in plans
+        for indicator in plan.indicators.select_related("plan").prefetch_related("actuals").order_by("sort_key")
+    ]

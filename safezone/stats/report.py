@@ -44,8 +44,8 @@ NOTABLE_PERCENT = 10
 # How many quarters the trend chart shows (the current one and the year before it).
 TREND_QUARTERS = 5
 
-# The targets the standard indicators are read against. The action plan (safezone.programmes) will
-# own its targets; until the lead wires them in, these are the domain's standards. `per_year`: a
+# The domain's standards the standard indicators are read against (the action plan's own targets
+# have their section, `plan`, read from safezone.programmes). `per_year`: a
 # yearly rate, compared pro rata with a period's figure; `value`: a level that holds for any period.
 TARGETS = {
     "meeting_cases_per_10k_women": {
@@ -341,6 +341,7 @@ class Report:
     trend: SafeString | None
     targets: Section
     sections: list
+    plan: "Section"
     threshold: int
 
 
@@ -531,6 +532,59 @@ class _Builder:
         section.tables = rows
         return section
 
+    def plan(self) -> Section:
+        """The action plan's indicators for the quarter: actual, target, share of the way, standing."""
+        from safezone.programmes.selectors import Standing, plan_standing
+
+        section = Section("plan", str(_("The action plan")))
+        standing = plan_standing(self.period, self.today)
+        if not standing:
+            section.empty = _("No action plan is in force in this quarter.")
+            return section
+        for progress in standing:
+            ind = progress.indicator
+            reading = progress.readings[0]
+            if reading.suppressed:
+                value = SUPPRESSED
+            elif reading.known:
+                value = _number(reading.value)
+            else:
+                value = "—"
+            section.tables.append(
+                {
+                    "code": ind.code,
+                    "name": ind.name,
+                    "unit": ind.unit,
+                    "baseline": _number(ind.baseline) if ind.baseline is not None else "—",
+                    "target": f"{_number(ind.target)} ({ind.target_year})",
+                    "value": value,
+                    "percent": _percent(progress.percent) if progress.percent is not None else "",
+                    "standing": progress.standing_label,
+                }
+            )
+        counts = {key: sum(1 for p in standing if p.standing == key) for key in vars(Standing) if key.isupper()}
+        by = {getattr(Standing, key): n for key, n in counts.items()}
+        section.sentences.append(
+            ngettext(
+                "Of %(total)s indicator of the action plan: %(reached)s reached its target, %(on_track)s on "
+                "track, %(behind)s behind, %(unknown)s without a figure for the quarter.",
+                "Of %(total)s indicators of the action plan: %(reached)s reached their target, %(on_track)s on "
+                "track, %(behind)s behind, %(unknown)s without a figure for the quarter.",
+                len(standing),
+            )
+            % {
+                "total": len(standing),
+                "reached": by[Standing.REACHED],
+                "on_track": by[Standing.ON_TRACK],
+                "behind": by[Standing.BEHIND],
+                "unknown": by[Standing.UNKNOWN],
+            }
+        )
+        behind = [p.indicator.name for p in standing if p.standing == Standing.BEHIND]
+        if behind:
+            section.sentences.append(_("Behind: %(names)s.") % {"names": "; ".join(behind)})
+        return section
+
     def breakdown(self, spec) -> Section:
         key, title, code, rows, columns, horizontal, row_header, empty = spec
         fig = self.figure(code, rows=rows, columns=columns)
@@ -637,6 +691,7 @@ class _Builder:
         headlines, commentary, trend = self.commentary()
         self.step(_("commentary"))
         targets = self.targets()
+        plan = self.plan()
         self.step(_("indicators and targets"))
         sections = []
         for spec in BREAKDOWNS[:4]:
@@ -660,6 +715,7 @@ class _Builder:
             commentary=commentary,
             trend=trend,
             targets=targets,
+            plan=plan,
             sections=sections,
             threshold=settings.SAFEZONE_STATS_MIN_CELL,
         )

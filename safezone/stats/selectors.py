@@ -6,7 +6,7 @@ the registers, and never names a unit or a subject.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q, Sum, Window
@@ -169,12 +169,19 @@ class IndicatorValue:
     value: Decimal | None  # None: no denominator to divide by
 
 
-def _ratio(numerator: int, denominator: int | None, ind: Indicator, period: Period) -> Decimal | None:
+def _days_so_far(period: Period, today: date | None) -> int:
+    """The days of the period up to today (all of them for a period that has ended)."""
+    today = today or timezone.localdate()
+    return max(1, (min(period.end, today + timedelta(days=1)) - period.start).days)
+
+
+def _ratio(numerator: int, denominator: int | None, ind: Indicator, period: Period, days: int) -> Decimal | None:
     if not ind.denominator:
         return Decimal(numerator)
     if not denominator:
         return None
-    top = Decimal(numerator) / period.days if ind.numerator_per_day else Decimal(numerator)
+    # Per day: over the days counted so far (a running quarter has place-nights only up to today).
+    top = Decimal(numerator) / days if ind.numerator_per_day else Decimal(numerator)
     return (top * ind.factor / denominator).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
@@ -188,13 +195,14 @@ def indicator_values(code: str, period: Period, *, by_district: bool = False, to
         if ind.denominator
         else None
     )
+    days = _days_so_far(period, today)
     result = {None: IndicatorValue(top.total, bottom.total if bottom else None, None)}
-    result[None].value = _ratio(top.total, result[None].denominator, ind, period)
+    result[None].value = _ratio(top.total, result[None].denominator, ind, period, days)
     if by_district:
         for district in district_ids():
             n = top.values.get((district,), 0)
             d = bottom.values.get((district,), 0) if bottom else None
-            result[district] = IndicatorValue(n, d, _ratio(n, d, ind, period))
+            result[district] = IndicatorValue(n, d, _ratio(n, d, ind, period, days))
     return result
 
 
@@ -249,3 +257,19 @@ def option_labels(dim: str) -> dict:
             **dict(WorkingChild.Status.choices),
         }
     return {}
+
+
+def last_refresh():
+    """The newest refresh of the projection (its time says how fresh the figures are), or None."""
+    from .models import Refresh
+
+    return Refresh.objects.order_by("-started_at").first()
+
+
+def refresh_waiting() -> bool:
+    """Whether a refresh asked for from the dashboard is queued or running."""
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path="safezone.stats.tasks.projection_refresh_task", status__in=["READY", "RUNNING"]
+    ).exists()

@@ -67,3 +67,15 @@ def population_set(*, district, year: int, sex: str, age_band: str, count: int, 
         district=district, year=year, sex=sex, age_band=age_band, defaults={"count": count, "source": source}
     )
     return figure
+
+
+def projection_refresh_ask(*, actor) -> bool:
+    """Queue a refresh of the projection for the background worker, unless one is waiting already
+    (the worker brings the figures up to date; the dashboard says as of when)."""
+    from .selectors import refresh_waiting
+    from .tasks import projection_refresh_task
+
+    if refresh_waiting():
+        return False
+    projection_refresh_task.enqueue()
+    return True

@@ -8,6 +8,7 @@ app_name = "stats"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     re_path(r"^download/(?P<code>[-\w]+)\.(?P<fmt>csv|xlsx)$", views.download, name="download"),
+    path("refresh/", views.refresh, name="refresh"),
     path("definitions/", views.definitions, name="definitions"),
     path("definitions/new/", views.define, name="define"),
 ]

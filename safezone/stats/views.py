@@ -19,8 +19,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from safezone.access.policy import Action, Purpose
 from safezone.access.selectors import purposes_for
@@ -38,9 +40,11 @@ from .selectors import (
     elements_current,
     indicator_values,
     indicators_current,
+    last_refresh,
     option_label,
+    refresh_waiting,
 )
-from .services import indicator_define
+from .services import indicator_define, projection_refresh_ask
 
 STATS = Purpose.STATISTICS
 # Letters that tie a suppressed cell to its footnote, in the legend's order.
@@ -360,8 +364,25 @@ def dashboard(request):
             "trend": _trend(period, district),
             "indicators": _indicator_rows(period, district),
             "below": _threshold() - 1,
+            "refreshed": last_refresh(),
+            "may_refresh": _may_define(request.user),
+            "refresh_waiting": refresh_waiting(),
         },
     )
+
+
+@login_required
+@require_POST
+@_refused_as_403
+def refresh(request):
+    """Ask the background worker to bring the figures up to date (analysts)."""
+    _authorize(request, Action.DEFINE_INDICATORS, "refresh")
+    if projection_refresh_ask(actor=request.user):
+        messages.success(request, _("The figures will be brought up to date in the background in a few minutes."))
+    else:
+        messages.info(request, _("An update of the figures is already on its way."))
+    back = request.POST.get("next", "")
+    return redirect(back if url_has_allowed_host_and_scheme(back, allowed_hosts=None) else "stats:dashboard")
 
 
 # --- downloads -----------------------------------------------------------------------------------

@@ -1,24 +1,17 @@
 """The demo's pilot schools, teenagers at risk, child-labour chain and rehabilitation modules.
 
 The generators are checked at full scale without a database (about 1,600 pupils, about 120 of
-them flagged this school year, children at every step of the chain); one small demo is seeded
-into a scratch database to check what is written, through the real early-warning engine.
+them flagged this school year, children at every step of the chain); the session's small demo
+(tests/demo/conftest.py) shows what is written, through the real early-warning engine.
 """
 
 import datetime as dt
-import json
-import os
 import random
-import subprocess
-import sys
-import uuid
 from collections import Counter, defaultdict
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from safezone.demo.children import CHAIN_STATES, chain_children, simulate_chain
 from safezone.demo.schools import SCHOOLS, SchoolGenerator, is_school_day
@@ -27,7 +20,6 @@ from safezone.schools.labour import add_months
 from safezone.schools.models import WorkingChild
 from safezone.schools.services import tier_for
 
-ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 30)
 
 
@@ -229,70 +221,25 @@ def test_the_chain_follows_the_configured_intervals(settings):
     assert [(s.months, s.due_on) for s in follow_ups] == [(m, add_months(verification.done_on, m)) for m in (2, 4)]
 
 
-# --- a small demo, seeded into a scratch database -------------------------------------------------
+# --- the small demo of the session (tests/demo/conftest.py) ---------------------------------------
 @pytest.fixture(scope="module")
-def seeded(django_db_blocker):
-    """Facts of a small demo (60 cases, a fifth of the pupils) seeded into a new database."""
-    with django_db_blocker.unblock(), _scratch_database() as url:
-        env = {**os.environ, "DATABASE_URL": url}
-
-        def run(*args):
-            done = subprocess.run(
-                [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-            )
-            assert done.returncode == 0, done.stderr
-            return done.stdout
-
-        run("migrate", "-v", "0")
-        out = run("shell", "-v", "0", "-c", SEED_AND_FACTS)
-        return json.loads(out.strip().splitlines()[-1])
+def seeded(small_demo):
+    """Facts of the small demo (60 cases, a fifth of the pupils)."""
+    return small_demo.facts(SCHOOL_FACTS)
 
 
-class _scratch_database:
-    """A new, empty database of the kind the suite runs on (SQLite file or PostgreSQL), dropped after."""
-
-    def __enter__(self):
-        if connection.vendor == "sqlite":
-            self.path = Path(os.environ.get("TMPDIR", "/tmp")) / f"safezone-schools-{uuid.uuid4().hex}.sqlite3"
-            return f"sqlite:///{self.path}"
-        import psycopg
-
-        self.name = f"safezone_schools_{uuid.uuid4().hex[:12]}"
-        keep = {"user", "password", "host", "port"}
-        self.params = {k: v for k, v in connection.get_connection_params().items() if k in keep and v}
-        with psycopg.connect(dbname="postgres", autocommit=True, **self.params) as admin:
-            admin.execute(f'CREATE DATABASE "{self.name}"')
-        auth = self.params["user"] + (f":{self.params['password']}" if self.params.get("password") else "")
-        host = self.params.get("host", "localhost")
-        if host.startswith("/"):
-            return f"postgres://{auth}@/{self.name}?host={host}"
-        return f"postgres://{auth}@{host}:{self.params.get('port', 5432)}/{self.name}"
-
-    def __exit__(self, *exc):
-        if connection.vendor == "sqlite":
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            return
-        import psycopg
-
-        with psycopg.connect(dbname="postgres", autocommit=True, **self.params) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-
-SEED_AND_FACTS = """
+SCHOOL_FACTS = """
 import datetime as dt, json
 from collections import Counter
 from django.db.models import Max, Min
 from safezone.accounts.models import Membership, User
 from safezone.cases.models import Participant
-from safezone.demo.services import demo_seed
 from safezone.directory.models import Facility
 from safezone.people.models import Person
 from safezone.schools.models import *
 from safezone.schools.services import warnings_compute
 
 today = dt.date(2026, 11, 30)
-demo_seed(cases=60, seed=7, today=today, school_scale=0.2)
 schools = {}
 for code in ["school-vologda-5", "school-vologda-21", "school-cherepovets-12", "school-sokol-1"]:
     pupils = Pupil.objects.filter(school__code=code)

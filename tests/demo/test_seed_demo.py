@@ -1,21 +1,15 @@
 """The demo region: deterministic, realistic enough for every page, and written in bulk."""
 
 import datetime as dt
-import json
-import os
-import subprocess
-import sys
-import uuid
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from safezone.accounts.models import Role
 from safezone.demo.generator import DemoGenerator
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import SMALL
+
 TODAY = dt.date(2026, 11, 23)
 
 
@@ -102,43 +96,6 @@ def test_some_repeat_victims_are_written_again_by_another_agency_for_the_steward
     assert twins >= 3
 
 
-@pytest.fixture
-def scratch_database(db):
-    """The address of a new, empty database of the kind the suite runs on; dropped afterwards."""
-    if connection.vendor == "sqlite":
-        path = Path(os.environ.get("TMPDIR", "/tmp")) / f"safezone-demo-{uuid.uuid4().hex}.sqlite3"
-        yield f"sqlite:///{path}"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    name = f"safezone_demo_{uuid.uuid4().hex[:12]}"
-    # CREATE DATABASE cannot run inside the test's transaction: use a connection of its own,
-    # with the parameters Django itself connects with (the host may sit in OPTIONS).
-    import psycopg
-
-    params = {
-        k: v for k, v in connection.get_connection_params().items() if k in {"user", "password", "host", "port"} and v
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    auth = params["user"] + (f":{params['password']}" if params.get("password") else "")
-    host = params.get("host", "localhost")
-    yield (
-        f"postgres://{auth}@/{name}?host={host}"
-        if host.startswith("/")
-        else f"postgres://{auth}@{host}:{params.get('port', 5432)}/{name}"
-    )
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def manage(url, *args):
-    env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-
-
 FACTS = """
 import json
 from django.db.models import Min, Max
@@ -160,37 +117,36 @@ print(json.dumps({
 """
 
 
-def test_seed_demo_fills_an_empty_database_once_and_faithfully(scratch_database):
-    assert manage(scratch_database, "migrate", "-v", "0").returncode == 0
-    seeded = manage(scratch_database, "seed_demo", "--cases", "60", "--seed", "7", "--today", TODAY.isoformat())
-    assert seeded.returncode == 0, seeded.stderr
+def test_seed_demo_fills_an_empty_database_once_and_faithfully(small_demo):
+    seeded = small_demo.seeded
     assert "31 agencies, 54 accounts, 60 cases" in seeded.stdout
     assert "demo cases" in seeded.stderr  # the progress bar
+    assert "demo: figures refreshed" in seeded.stdout  # the dashboards have figures at once
 
-    facts = json.loads(manage(scratch_database, "shell", "-v", "0", "-c", FACTS).stdout)
+    facts = small_demo.facts(FACTS)
     assert facts["cases"] == facts["case_history"] == 60
     assert facts["users"] == facts["demo_users"] == 54
     assert facts["with_second_factor"] == 54 and facts["trained_memberships"] == facts["memberships"]
     assert set(facts["roles"]) == set(Role.values)
-    persons, _cases = records(7, n=60)
+    persons, _cases = records(7, n=60, today=SMALL["today"])
     # The persons of the cases come first; pupils, teenagers and children at work follow them.
     written = [tuple(n) for n in facts["names"]][: len(persons)]
     assert written == [(p.surname, p.first_name, p.patronymic) for p in persons]
 
-    again = manage(scratch_database, "seed_demo", "--cases", "5")
+    again = small_demo.manage("seed_demo", "--cases", "5")
     assert again.returncode != 0 and "already holds" in again.stderr
     assert "Traceback" not in again.stderr
-    skipped = manage(scratch_database, "seed_demo", "--if-empty", "--cases", "5")
+    skipped = small_demo.manage("seed_demo", "--if-empty", "--cases", "5")
     assert skipped.returncode == 0 and "nothing loaded" in skipped.stdout
 
-    logins = manage(scratch_database, "demo_logins")
+    logins = small_demo.manage("demo_logins")
     assert "safezone-demo-2026" in logins.stdout and "crisis.worker1" in logins.stdout
     from safezone.demo.services import demo_totp_secret
 
     assert demo_totp_secret("crisis.worker1", 7) in logins.stdout
-    code = manage(scratch_database, "demo_code", "crisis.worker1")
+    code = small_demo.manage("demo_code", "crisis.worker1")
     assert code.returncode == 0 and code.stdout[:6].isdigit()
-    refused = manage(scratch_database, "demo_code", "nobody")
+    refused = small_demo.manage("demo_code", "nobody")
     assert refused.returncode != 0 and "not a demo account" in refused.stderr
 
 

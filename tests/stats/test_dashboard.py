@@ -262,3 +262,28 @@ def test_a_coordinator_may_not_define_an_indicator_and_the_refusal_is_recorded(f
     assert response.status_code == 403
     denial = AuditEvent.objects.filter(actor=facts.kira, action="stats.define").last()
     assert denial.decision == "deny"
+
+
+def test_an_analyst_asks_for_fresh_figures_once_and_the_worker_brings_them(world, client_for, monkeypatch):
+    from django.core.management import call_command
+
+    from safezone.stats.models import Refresh
+
+    client = client_for(world.alex)
+    page = client.get("/stats/")
+    assert b"Bring the figures up to date" in page.content or "Обновить".encode() in page.content
+    assert client.post("/stats/refresh/", {"next": "/stats/?kind=quarter"})["Location"] == "/stats/?kind=quarter"
+    # A second ask while the first waits queues nothing more.
+    client.post("/stats/refresh/")
+    from django_tasks_db.models import DBTaskResult
+
+    assert DBTaskResult.objects.filter(task_path="safezone.stats.tasks.projection_refresh_task").count() == 1
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert Refresh.objects.filter(domain="cases").exists()
+    assert CaseFact.objects.filter(element="cases_opened").count() == 4  # the world's cases
+
+
+def test_a_coordinator_may_not_ask_for_a_refresh(world, client_for):
+    assert client_for(world.kira).post("/stats/refresh/").status_code == 403
+    assert AuditEvent.objects.filter(actor=world.kira, action="stats.define").last().decision == "deny"

@@ -5,6 +5,7 @@ background for the analyst who asked and no one else."""
 import datetime as dt
 import re
 import zlib
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -357,3 +358,50 @@ def test_a_caseworker_is_refused_the_report_and_the_refusal_is_audited(world, cl
 def test_a_quarter_not_offered_is_refused_on_the_page(world, client_for, var):
     response = client_for(world.alex).post("/stats/report/", {"period": "2026Q7"})
     assert response.status_code == 200 and b"is-invalid" in response.content
+
+
+def test_the_action_plan_indicators_are_read_for_the_quarter(world, english):
+    from safezone.programmes.models import Level
+    from safezone.programmes.services import (
+        ElementInput,
+        IndicatorInput,
+        PlanInput,
+        actual_enter,
+        element_create,
+        indicator_create,
+        plan_create,
+    )
+
+    quarter_facts(world)
+    report = report_build(quarter_of(QUARTER), today=TODAY)
+    assert report.plan.empty  # no plan yet: the part says so
+
+    actor = world.alex
+    plan = plan_create(actor=actor, data=PlanInput("План", "Plan", dt.date(2025, 1, 1), dt.date(2027, 12, 31)))
+    goal = element_create(actor=actor, plan=plan, level=Level.GOAL, parent=None, data=ElementInput("1", "Цель"))
+    indicator_create(
+        actor=actor,
+        element=goal,
+        data=IndicatorInput("1-a", "Открыто случаев", Decimal(400), 2026, baseline=Decimal(100), baseline_year=2024,
+                            registry_code="cases_opened"),
+    )  # fmt: skip
+    hand = indicator_create(
+        actor=actor,
+        element=goal,
+        data=IndicatorInput("1-b", "Обучено специалистов", Decimal(200), 2027, baseline=Decimal(0), baseline_year=2024),
+    )
+    actual_enter(
+        actor=actor,
+        indicator=hand,
+        expected_version=hand.version,
+        period=QUARTER,
+        value=Decimal(10),
+        source="Отчёт учебного центра",
+    )
+    report = report_build(quarter_of(QUARTER), today=TODAY)
+    rows = {row["code"]: row for row in report.plan.tables}
+    assert rows["1-a"]["value"] == "312" and rows["1-a"]["percent"] == "71\u00a0%"
+    assert rows["1-b"]["value"] == "10" and rows["1-b"]["standing"] == "behind"
+    assert report.plan.sentences[0].startswith("Of 2 indicators of the action plan")
+    assert "Behind:" in report.plan.sentences[-1]
+    assert "Обучено специалистов" in report_html(quarter_of(QUARTER), today=TODAY)
