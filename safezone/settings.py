@@ -416,3 +416,8 @@ SAFEZONE_STATS_KEY = _local_secret("SAFEZONE_STATS_KEY", "stats_key")
 SAFEZONE_STATS_MIN_CELL = int(os.environ.get("SAFEZONE_STATS_MIN_CELL", "5"))
 SAFEZONE_STATS_SUPPRESS_ZEROS = env_flag("SAFEZONE_STATS_SUPPRESS_ZEROS")
 SAFEZONE_STATS_MIN_AGENCIES = int(os.environ.get("SAFEZONE_STATS_MIN_AGENCIES", "1"))
+# The statistics' (element, day) indexes carry the counted columns (INCLUDE) on PostgreSQL; SQLite
+# builds them without, which is what we want there.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# PostgreSQL memory for one statistics query's sorts and hashes (SET LOCAL work_mem).
+SAFEZONE_STATS_WORK_MEM = os.environ.get("SAFEZONE_STATS_WORK_MEM", "64MB")

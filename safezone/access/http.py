@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 
 from .policy import Purpose
@@ -19,6 +19,20 @@ def refused_as_404(view):
             return view(request, *args, **kwargs)
         except (AccessDenied, ObjectDoesNotExist):
             raise Http404(NOT_FOUND_MESSAGE) from None
+
+    return wrapper
+
+
+def refused_as_403(view):
+    """A refusal (already recorded by authorize) answers 403 (templates/403.html): for pages that are
+    no record, such as figures and the action plan, there is nothing whose existence to hide."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except AccessDenied:
+            raise PermissionDenied from None
 
     return wrapper
 

@@ -8,7 +8,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,9 +17,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from safezone.access.http import refused_as_403
 from safezone.access.policy import Action, Purpose
 from safezone.access.selectors import purposes_for
-from safezone.access.services import AccessDenied, authorize
+from safezone.access.services import authorize
 from safezone.common.errors import ChangedMeanwhile, errors_on_form
 from safezone.common.paging import page_of, query_without_page
 from safezone.stats.periods import BadPeriod
@@ -47,11 +48,10 @@ def guarded(view):
 
     @login_required
     @wraps(view)
+    @refused_as_403
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
-        except AccessDenied:
-            raise PermissionDenied from None
         except ObjectDoesNotExist:
             raise Http404 from None
 

@@ -1,8 +1,6 @@
 """Pages of aggregate exports: the export form (download or dry-run summary) and the code mappings
 of receiving systems. Thin: parse, decide through access, call exports, render."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -13,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from safezone.access.http import refused_as_403
 from safezone.access.policy import Action, Purpose
 from safezone.access.selectors import purposes_for
-from safezone.access.services import AccessDenied, authorize
+from safezone.access.services import authorize
 
 from .export_forms import ExportForm, MappingForm, MappingImportForm
 from .exports import (
@@ -38,19 +37,6 @@ from .models import CodeMapping
 from .periods import period_containing
 
 STATS = Purpose.STATISTICS
-
-
-def _refused_as_403(view):
-    """A refusal (already recorded by authorize) answers 403: figures are no record to hide."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except AccessDenied:
-            return render(request, "stats/exports_denied.html", status=403)
-
-    return wrapper
 
 
 def _authorize(request, action: str, extra: dict) -> None:
@@ -77,7 +63,7 @@ REASONS = {
 
 
 @login_required
-@_refused_as_403
+@refused_as_403
 def export(request):
     """GET: the export form. POST: the export as a file, or with a dry run the summary of what it
     would hold. Each export is one audit event with its period, format, data set and counts."""
@@ -127,7 +113,7 @@ def export(request):
 
 
 @login_required
-@_refused_as_403
+@refused_as_403
 def mappings(request):
     """The code mappings of receiving systems (one receiver with ?receiver=), and adding one."""
     receiver = request.GET.get("receiver", "")[:40]
@@ -154,7 +140,7 @@ def mappings(request):
 
 @login_required
 @require_POST
-@_refused_as_403
+@refused_as_403
 def mapping_remove(request, pk: int):
     _authorize(request, Action.DEFINE_INDICATORS, {"page": "mapping_delete", "mapping": pk})
     mapping = get_object_or_404(CodeMapping, pk=pk)
@@ -165,7 +151,7 @@ def mapping_remove(request, pk: int):
 
 
 @login_required
-@_refused_as_403
+@refused_as_403
 def mappings_download(request):
     """The mappings (one receiver's with ?receiver=) as CSV, the shape the import reads."""
     receiver = request.GET.get("receiver", "")[:40]
@@ -177,7 +163,7 @@ def mappings_download(request):
 
 @login_required
 @require_POST
-@_refused_as_403
+@refused_as_403
 def mappings_upload(request):
     """Mappings from a CSV file: all rows saved, or none and the message names the row."""
     _authorize(request, Action.DEFINE_INDICATORS, {"page": "mappings_import"})

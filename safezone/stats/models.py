@@ -143,6 +143,24 @@ class PopulationFigure(models.Model):
         return f"{self.district_id} {self.year} {self.sex} {self.age_band}: {self.count}"
 
 
+# What a count reads besides (element, day): carried in the (element, day) index on PostgreSQL, so a
+# quarter is an index-only scan of its own rows, not a scan of the whole table (bench/stats_scale.py:
+# 2.9 s → 0.97 s p95 at 1M cases). SQLite has no INCLUDE and builds the plain index.
+COVERED = [
+    "district",
+    "agency",
+    "agency_kind",
+    "sex",
+    "age_band",
+    "perpetrator_sex",
+    "perpetrator_age_band",
+    "relationship",
+    "form",
+    "category",
+    "value",
+]
+
+
 class Fact(models.Model):
     """One counted event of the pseudonymised projection: a data element, a day, a value and its
     disaggregations, for one pseudonymous unit (the record it came from) and subject (the person)."""
@@ -182,7 +200,7 @@ class CaseFact(Fact):
 
     class Meta:
         indexes = [
-            models.Index(fields=["element", "day"], name="stats_casefact_element_day"),
+            models.Index(fields=["element", "day"], include=COVERED, name="stats_casefact_element_day"),
             models.Index(fields=["unit"], name="stats_casefact_unit"),
         ]
 
@@ -192,7 +210,7 @@ class ServiceFact(Fact):
 
     class Meta:
         indexes = [
-            models.Index(fields=["element", "day"], name="stats_servicefact_element_day"),
+            models.Index(fields=["element", "day"], include=COVERED, name="stats_servicefact_element_day"),
             models.Index(fields=["unit"], name="stats_servicefact_unit"),
         ]
 
@@ -202,7 +220,7 @@ class ContactFact(Fact):
 
     class Meta:
         indexes = [
-            models.Index(fields=["element", "day"], name="stats_contactfact_element_day"),
+            models.Index(fields=["element", "day"], include=COVERED, name="stats_contactfact_element_day"),
             models.Index(fields=["unit"], name="stats_contactfact_unit"),
         ]
 
@@ -212,7 +230,7 @@ class SchoolFact(Fact):
 
     class Meta:
         indexes = [
-            models.Index(fields=["element", "day"], name="stats_schoolfact_element_day"),
+            models.Index(fields=["element", "day"], include=COVERED, name="stats_schoolfact_element_day"),
             models.Index(fields=["unit"], name="stats_schoolfact_unit"),
         ]
 
@@ -222,7 +240,7 @@ class LabourFact(Fact):
 
     class Meta:
         indexes = [
-            models.Index(fields=["element", "day"], name="stats_labourfact_element_day"),
+            models.Index(fields=["element", "day"], include=COVERED, name="stats_labourfact_element_day"),
             models.Index(fields=["unit"], name="stats_labourfact_unit"),
         ]
 

@@ -3,14 +3,14 @@ the page shows how far it got, then download it. Only the user who started a rep
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from safezone.access.http import refused_as_403
 from safezone.access.policy import Action, Purpose
-from safezone.access.services import AccessDenied, authorize
+from safezone.access.services import authorize
 
 from .periods import recent_periods
 from .report import NotAQuarter, job_pdf_path, quarter_of, report_job_for, report_job_start, report_jobs_of
@@ -21,12 +21,7 @@ QUARTERS_OFFERED = 8
 def _authorize(request, period: str = "") -> None:
     """May this user see the region's figures? Recorded either way; a refusal answers 403."""
     extra = {"report": "quarterly", **({"period": period} if period else {})}
-    try:
-        authorize(
-            user=request.user, action=Action.VIEW_FIGURES, purpose=Purpose.STATISTICS, request=request, extra=extra
-        )
-    except AccessDenied:
-        raise PermissionDenied from None
+    authorize(user=request.user, action=Action.VIEW_FIGURES, purpose=Purpose.STATISTICS, request=request, extra=extra)
 
 
 class QuarterForm(forms.Form):
@@ -48,6 +43,7 @@ class QuarterForm(forms.Form):
 
 
 @login_required
+@refused_as_403
 def home(request):
     """Choose a quarter and start the report; the user's reports of the last day."""
     form = QuarterForm(request.POST or None)
@@ -59,6 +55,7 @@ def home(request):
 
 
 @login_required
+@refused_as_403
 def job(request, job: str):
     """How far one report got; while it is made, the part refreshes itself (htmx)."""
     state = report_job_for(request.user, job)
@@ -70,6 +67,7 @@ def job(request, job: str):
 
 
 @login_required
+@refused_as_403
 def download(request, job: str):
     """The finished PDF, to the user who started it."""
     state = report_job_for(request.user, job)

@@ -9,7 +9,6 @@ once, call the stats API, render.
 import csv
 import io
 from dataclasses import dataclass, field
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -24,9 +23,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from safezone.access.http import refused_as_403
 from safezone.access.policy import Action, Purpose
 from safezone.access.selectors import purposes_for
-from safezone.access.services import AccessDenied, authorize
+from safezone.access.services import authorize
 
 from . import dimensions
 from .charts import bar_chart, format_number, line_chart
@@ -55,19 +55,6 @@ TREND_LENGTH = 8
 TRIMMED = {"category", "age_band", "perpetrator_age_band", "form"}
 # Long lists of options read better as horizontal bars.
 HORIZONTAL_FROM = 7
-
-
-def _refused_as_403(view):
-    """A refusal (already recorded by authorize) answers 403: figures are no record to hide."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except AccessDenied:
-            return render(request, "stats/dash_denied.html", status=403)
-
-    return wrapper
 
 
 def _authorize(request, action: str, page: str, **extra) -> None:
@@ -338,7 +325,7 @@ def _indicator_rows(period, district) -> list[dict]:
 
 
 @login_required
-@_refused_as_403
+@refused_as_403
 def dashboard(request):
     """Figures for a period and the region or one district: charts, each with its table, and the indicators."""
     form = FilterForm(request.GET)
@@ -373,7 +360,7 @@ def dashboard(request):
 
 @login_required
 @require_POST
-@_refused_as_403
+@refused_as_403
 def refresh(request):
     """Ask the background worker to bring the figures up to date (analysts)."""
     _authorize(request, Action.DEFINE_INDICATORS, "refresh")
@@ -483,7 +470,7 @@ CONTENT_TYPES = {
 
 
 @login_required
-@_refused_as_403
+@refused_as_403
 def download(request, code: str, fmt: str):
     """One data element over a period as a protected table in a CSV or XLSX file, with its notes."""
     form = FilterForm(request.GET)
@@ -552,7 +539,7 @@ def _may_define(user) -> bool:
 
 
 @login_required
-@_refused_as_403
+@refused_as_403
 def definitions(request):
     """The registry: every current data element and indicator with its definition; `?code=` shows
     the version history of one code."""
@@ -592,7 +579,7 @@ def _changes(current, proposed: dict) -> list[tuple[str, str, str]]:
 
 
 @login_required
-@_refused_as_403
+@refused_as_403
 def define(request):
     """An analyst's form for an indicator or its next version: fill in, confirm, then it applies to
     reports made from now on (the old version stays for the reports made with it)."""

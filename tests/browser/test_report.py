@@ -21,7 +21,6 @@ from tests.stats.test_report import earlier_facts, pdf_pages, population, quarte
 pytestmark = pytest.mark.browser
 
 
-
 def _ink(image: Image.Image) -> int:
     """Pixels that are not (nearly) white."""
     grey = image.convert("L")
