@@ -562,8 +562,10 @@ class _Builder:
                     "standing": progress.standing_label,
                 }
             )
-        counts = {key: sum(1 for p in standing if p.standing == key) for key in vars(Standing) if key.isupper()}
-        by = {getattr(Standing, key): n for key, n in counts.items()}
+        by = {
+            state: sum(1 for p in standing if p.standing == state)
+            for state in (Standing.REACHED, Standing.ON_TRACK, Standing.BEHIND, Standing.UNKNOWN)
+        }
         section.sentences.append(
             ngettext(
                 "Of %(total)s indicator of the action plan: %(reached)s reached its target, %(on_track)s on "

@@ -402,6 +402,9 @@ def test_the_action_plan_indicators_are_read_for_the_quarter(world, english):
     rows = {row["code"]: row for row in report.plan.tables}
     assert rows["1-a"]["value"] == "312" and rows["1-a"]["percent"] == "71\u00a0%"
     assert rows["1-b"]["value"] == "10" and rows["1-b"]["standing"] == "behind"
-    assert report.plan.sentences[0].startswith("Of 2 indicators of the action plan")
+    assert report.plan.sentences[0] == (
+        "Of 2 indicators of the action plan: 0 reached their target, 1 on track, 1 behind, "
+        "0 without a figure for the quarter."
+    )
     assert "Behind:" in report.plan.sentences[-1]
     assert "Обучено специалистов" in report_html(quarter_of(QUARTER), today=TODAY)
