@@ -282,17 +282,18 @@ class ContactBuilder(Builder):
             Contact.objects.filter(pk__in=units)
             .exclude(status=Contact.Status.WAITING)
             .values_list(
-                "pk", "started_at", "district_id", "agency_id", "type", "sex", "age_band", "categories", "caller_hash"
+                "pk", "started_at", "district_id", "agency_id", "agency__kind", "type", "sex", "age_band",
+                "categories", "caller_hash",
             )
-        )
-        for pk, started, district, agency, kind, sex, band, categories, caller in rows:
+        )  # fmt: skip
+        for pk, started, district, agency, agency_kind, kind, sex, band, categories, caller in rows:
             common = dict(
                 unit=self.unit(pk),
                 subject=self.caller(caller) if caller else "",
                 day=_local_day(started),
                 district_id=district,
                 agency_id=agency,
-                agency_kind="crisis_centre" if agency else "",
+                agency_kind=agency_kind or "",
                 sex=sex_code(sex),
                 age_band=band or "",
             )
@@ -321,11 +322,17 @@ class ServiceBuilder(Builder):
         stays = ServiceDelivery.objects.filter(kind=ServiceDelivery.Kind.SHELTER_STAY, facility__isnull=False)
         rows = list(
             stays.values_list(
-                "pk", "person_id", "started_on", "ended_on", "facility__district_id", "facility__agency_id"
+                "pk",
+                "person_id",
+                "started_on",
+                "ended_on",
+                "facility__district_id",
+                "facility__agency_id",
+                "facility__agency__kind",
             )
         )
         people = _People(r[1] for r in rows)
-        for pk, person, start, end, district, agency in rows:
+        for pk, person, start, end, district, agency, agency_kind in rows:
             last = min(end or self.today, self.today)
             for month in _months_between(start, last):
                 nights = (min(month.end, last) - max(month.start, start)).days
@@ -338,14 +345,16 @@ class ServiceBuilder(Builder):
                     day=max(month.start, start),
                     district_id=district,
                     agency_id=agency,
-                    agency_kind="shelter",
+                    agency_kind=agency_kind,
                     sex=people.sex(person),
                     age_band=people.band(person, max(month.start, start)),
                     value=nights,
                 )
         shelters = Facility.objects.filter(kind=Facility.Kind.SHELTER, is_active=True)
         first = stays.order_by("started_on").values_list("started_on", flat=True).first() or self.today
-        for pk, district, agency, places in shelters.values_list("pk", "district_id", "agency_id", "places"):
+        for pk, district, agency, agency_kind, places in shelters.values_list(
+            "pk", "district_id", "agency_id", "agency__kind", "places"
+        ):
             for month in _months_between(first.replace(day=1), self.today):
                 days = (min(month.end, self.today + timedelta(days=1)) - month.start).days
                 yield model(
@@ -354,7 +363,7 @@ class ServiceBuilder(Builder):
                     day=month.start,
                     district_id=district,
                     agency_id=agency,
-                    agency_kind="shelter",
+                    agency_kind=agency_kind,
                     value=places * days,
                 )
 
@@ -450,7 +459,7 @@ class LabourBuilder(Builder):
         model = FACT_MODELS[self.domain]
         children = list(
             WorkingChild.objects.values_list(
-                "pk", "person_id", "district_id", "agency_id", "identified_on", "worst_form"
+                "pk", "person_id", "district_id", "agency_id", "agency__kind", "identified_on", "worst_form"
             )
         )
         steps = defaultdict(list)
@@ -462,7 +471,7 @@ class LabourBuilder(Builder):
             steps[child].append((done, kind, months, result))
         last_follow_up = max((m for s in steps.values() for _d, k, m, _r in s if k == "follow_up"), default=12)
         people = _People(c[1] for c in children)
-        for pk, person, district, agency, identified, worst in children:
+        for pk, person, district, agency, agency_kind, identified, worst in children:
             for month in _months_between(identified, self.today):
                 end = min(month.last_day, self.today)
                 status = "identified"
@@ -482,7 +491,7 @@ class LabourBuilder(Builder):
                     day=month.start,
                     district_id=district,
                     agency_id=agency,
-                    agency_kind="",
+                    agency_kind=agency_kind,
                     sex=people.sex(person),
                     age_band=people.band(person, end),
                     category=status,
