@@ -78,6 +78,20 @@ def _stale(form, exc: ChangedMeanwhile) -> None:
     form.add_error(None, exc.explain())
 
 
+def _save(form, save):
+    """Run one service call for a valid form: (the result, None) when it saved; otherwise (None, the
+    status to answer with) and the refusal on the form: 409 for a version changed meanwhile, 200
+    for a rule the service refused."""
+    try:
+        return save(), None
+    except ChangedMeanwhile as exc:
+        _stale(form, exc)
+        return None, CONFLICT
+    except ValidationError as exc:
+        errors_on_form(form, exc)
+        return None, 200
+
+
 # --- plans ---------------------------------------------------------------------------------------
 @guarded
 def plans(request):
@@ -111,20 +125,17 @@ def plan_edit(request, pk):
     if request.method != "POST":
         _edit(request, plan=plan.pk)
     elif form.is_valid():
-        try:
-            services.plan_update(
+        _saved, status = _save(
+            form,
+            lambda: services.plan_update(
                 actor=request.user,
                 plan=plan,
                 expected_version=form.cleaned_data["version"],
                 data=form.data_input(),
                 request=request,
-            )
-        except ChangedMeanwhile as exc:
-            _stale(form, exc)
-            status = CONFLICT
-        except ValidationError as exc:
-            errors_on_form(form, exc)
-        else:
+            ),
+        )
+        if status is None:
             messages.success(request, _("The plan was saved."))
             return redirect("programmes:plan", pk=plan.pk)
     return render(request, "programmes/plan_form.html", {"form": form, "plan": plan}, status=status)
@@ -209,21 +220,18 @@ def element_edit(request, pk):
     if request.method != "POST":
         _edit(request, plan=element.plan_id, element=element.pk)
     elif form.is_valid():
-        try:
-            services.element_update(
+        _saved, status = _save(
+            form,
+            lambda: services.element_update(
                 actor=request.user,
                 element=element,
                 expected_version=form.cleaned_data["version"],
                 parent=form.cleaned_data.get("parent"),
                 data=form.data_input(),
                 request=request,
-            )
-        except ChangedMeanwhile as exc:
-            _stale(form, exc)
-            status = CONFLICT
-        except ValidationError as exc:
-            errors_on_form(form, exc)
-        else:
+            ),
+        )
+        if status is None:
             messages.success(request, _("Row %(code)s was saved.") % {"code": element.code})
             return redirect(f"{_plan_url(element.plan)}#e{element.pk}")
     context = {
@@ -247,21 +255,18 @@ def activity_status(request, pk):
     if request.method != "POST":
         _edit(request, plan=element.plan_id, element=element.pk)
     elif form.is_valid():
-        try:
-            services.activity_status_set(
+        _saved, status = _save(
+            form,
+            lambda: services.activity_status_set(
                 actor=request.user,
                 element=element,
                 expected_version=form.cleaned_data["version"],
                 status=form.cleaned_data["status"],
                 note=form.cleaned_data["status_note"],
                 request=request,
-            )
-        except ChangedMeanwhile as exc:
-            _stale(form, exc)
-            status = CONFLICT
-        except ValidationError as exc:
-            errors_on_form(form, exc)
-        else:
+            ),
+        )
+        if status is None:
             messages.success(request, _("The status of %(code)s was saved.") % {"code": element.code})
             back = request.POST.get("next", "")
             if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -340,20 +345,17 @@ def indicator_edit(request, pk):
     if request.method != "POST":
         _edit(request, plan=indicator.plan_id, indicator=indicator.pk)
     elif form.is_valid():
-        try:
-            services.indicator_update(
+        _saved, status = _save(
+            form,
+            lambda: services.indicator_update(
                 actor=request.user,
                 indicator=indicator,
                 expected_version=form.cleaned_data["version"],
                 data=form.data_input(),
                 request=request,
-            )
-        except ChangedMeanwhile as exc:
-            _stale(form, exc)
-            status = CONFLICT
-        except ValidationError as exc:
-            errors_on_form(form, exc)
-        else:
+            ),
+        )
+        if status is None:
             messages.success(request, _("Indicator %(code)s was saved.") % {"code": indicator.code})
             return redirect(f"{_plan_url(indicator.plan)}#e{indicator.element_id}")
     context = {"form": form, "indicator": indicator, "element": indicator.element, "plan": indicator.plan}
@@ -369,8 +371,9 @@ def actuals(request, pk):
     if request.method != "POST":
         _read(request, plan=indicator.plan_id, indicator=indicator.pk)
     elif form.is_valid():
-        try:
-            actual = services.actual_enter(
+        actual, status = _save(
+            form,
+            lambda: services.actual_enter(
                 actor=request.user,
                 indicator=indicator,
                 expected_version=form.cleaned_data["version"],
@@ -378,13 +381,9 @@ def actuals(request, pk):
                 value=form.cleaned_data["value"],
                 source=form.cleaned_data["source"],
                 request=request,
-            )
-        except ChangedMeanwhile as exc:
-            _stale(form, exc)
-            status = CONFLICT
-        except ValidationError as exc:
-            errors_on_form(form, exc)
-        else:
+            ),
+        )
+        if status is None:
             messages.success(
                 request,
                 _("The actual for %(period)s was saved.") % {"period": actual.period},
