@@ -14,6 +14,7 @@ DESIGN.md rule 1. What it writes carries no name, no id of a person or case, onl
 """
 
 import time
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
@@ -87,20 +88,23 @@ def _relationships(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
     return found
 
 
-class Builder:
+class Builder(ABC):
     """Turns units of one domain into facts."""
 
     domain: str
     incremental = True
 
-    def changed_since(self, moment: datetime) -> set[int]:
-        raise NotImplementedError  # each incremental builder names its changed units
-
+    @abstractmethod
     def all_units(self) -> Iterator[int]:
-        raise NotImplementedError  # each builder lists its units
+        """Every unit of the domain (a full refresh)."""
 
+    @abstractmethod
     def facts(self, units: list[int]) -> Iterator:
-        raise NotImplementedError  # each builder makes facts
+        """The facts of these units (unsaved rows of the domain's fact table)."""
+
+    def changed_since(self, moment: datetime) -> set[int]:
+        """The units changed at or after a time; a builder that cannot tell answers all of them."""
+        return set(self.all_units())
 
 
 class CaseBuilder(Builder):
