@@ -155,9 +155,13 @@ def _statistics_session():
     if connection.vendor != "postgresql":
         yield
         return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.SAFEZONE_STATS_WORK_MEM])
+    # One statement; no savepoint of its own inside a transaction already open (a request's, a
+    # report's), whose end the settings then last until.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+            [settings.SAFEZONE_STATS_WORK_MEM],
+        )
         yield
 
 

@@ -3,6 +3,7 @@ clear 400, only analysts and coordinators get in (and every refusal is recorded)
 definitions are versioned data that analysts define with a confirmation step."""
 
 import csv
+import hashlib
 import io
 import re
 from datetime import date
@@ -24,7 +25,7 @@ def _incidents(world, district, sex, band, count, *, relationship="spouse"):
     for i in range(count):
         CaseFact.objects.create(
             element="incidents",
-            unit=f"{district.pk}-{sex}-{band}-{relationship}-{i}",
+            unit=hashlib.sha256(f"{district.pk}-{sex}-{band}-{relationship}-{i}".encode()).hexdigest()[:24],
             day=DAY,
             district_id=district.pk,
             sex=sex,

@@ -3,6 +3,7 @@ that follows them and never quotes a hidden one; the command, and the page that 
 background for the analyst who asked and no one else."""
 
 import datetime as dt
+import hashlib
 import re
 import zlib
 from decimal import Decimal
@@ -25,7 +26,8 @@ TODAY = dt.date(2026, 5, 4)
 
 def _facts(model, element, day, district, count, **columns):
     """`count` counted as one fact row with that value (the sums need no more)."""
-    unit = f"u-{element}-{day}-{count}"
+    # A unit is a pseudonym of at most 24 characters (PostgreSQL holds it to that).
+    unit = hashlib.sha256(f"{element}-{day}-{count}".encode()).hexdigest()[:24]
     model.objects.create(element=element, unit=unit, day=day, district=district, value=count, **columns)
 
 
@@ -252,7 +254,8 @@ def test_the_report_asks_a_bounded_number_of_queries_however_many_districts_have
         quarter_facts(world, districts=[a, b])
     with CaptureQueriesContext(connection) as many:
         report_html(quarter_of(QUARTER), today=TODAY)
-    assert len(many.captured_queries) == len(few.captured_queries) < 120
+    # (On PostgreSQL each count sets its session options in one more statement.)
+    assert len(many.captured_queries) == len(few.captured_queries) < 200
 
 
 # --- the PDF and the command ----------------------------------------------------------------------
