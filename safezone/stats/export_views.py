@@ -26,15 +26,14 @@ from .exports import (
     export_extra,
     export_filename,
     export_render,
-    mapping_delete,
-    mapping_save,
     mappings_csv,
     mappings_import,
-    mappings_of,
     readable_options,
 )
 from .models import CodeMapping
 from .periods import period_containing
+from .selectors import mappings_of
+from .services import mapping_delete, mapping_save
 
 STATS = Purpose.STATISTICS
 

@@ -34,7 +34,8 @@ from .dimensions import dimension
 from .figures import figure
 from .models import CodeMapping
 from .periods import Period
-from .selectors import element, option_label
+from .selectors import element, mappings_of, option_label
+from .services import mapping_save
 
 FORMATS = ("dhis2", "adx", "csv")
 CONTENT_TYPES = {"dhis2": "application/json", "adx": "application/adx+xml", "csv": "text/csv; charset=utf-8"}
@@ -547,23 +548,6 @@ def parse_data_value_set(text: str) -> list[dict]:
 # --- code mappings -------------------------------------------------------------------------------------
 
 MAPPING_HEADER = ["receiver", "kind", "ours", "theirs"]
-
-
-def mappings_of(receiver: str | None = None):
-    rows = CodeMapping.objects.order_by("receiver", "kind", "ours")
-    return rows.filter(receiver=receiver) if receiver else rows
-
-
-def mapping_save(*, actor, receiver: str, kind: str, ours: str, theirs: str) -> CodeMapping:
-    """Add a mapping, or change the code of one that exists. `actor` is decided by the caller."""
-    mapping, _created = CodeMapping.objects.update_or_create(
-        receiver=receiver, kind=kind, ours=ours, defaults={"theirs": theirs}
-    )
-    return mapping
-
-
-def mapping_delete(*, actor, mapping: CodeMapping) -> None:
-    mapping.delete()
 
 
 def mappings_csv(receiver: str | None = None) -> str:

@@ -298,3 +298,11 @@ def refresh_waiting() -> bool:
     return DBTaskResult.objects.filter(
         task_path="safezone.stats.tasks.projection_refresh_task", status__in=["READY", "RUNNING"]
     ).exists()
+
+
+def mappings_of(receiver: str | None = None):
+    """The code mappings, of one receiving system or all, in a stable order."""
+    from .models import CodeMapping
+
+    rows = CodeMapping.objects.order_by("receiver", "kind", "ours")
+    return rows.filter(receiver=receiver) if receiver else rows

@@ -79,3 +79,19 @@ def projection_refresh_ask(*, actor) -> bool:
         return False
     projection_refresh_task.enqueue()
     return True
+
+
+def mapping_save(*, actor, receiver: str, kind: str, ours: str, theirs: str):
+    """Add a code mapping of a receiving system, or change the code of one that exists (the caller
+    has decided that `actor` may)."""
+    from .models import CodeMapping
+
+    mapping, _created = CodeMapping.objects.update_or_create(
+        receiver=receiver, kind=kind, ours=ours, defaults={"theirs": theirs}
+    )
+    return mapping
+
+
+def mapping_delete(*, actor, mapping) -> None:
+    """Remove one code mapping (the caller has decided that `actor` may)."""
+    mapping.delete()
