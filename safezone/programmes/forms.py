@@ -145,4 +145,8 @@ class ImportForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    period = forms.CharField(label=_("up to quarter"), max_length=8, required=False)
+    """The last quarter the plan's table shows (empty: the current one)."""
+
+    period = forms.CharField(
+        label=_("Quarters up to"), max_length=8, required=False, widget=forms.TextInput(attrs={"size": 8})
+    )

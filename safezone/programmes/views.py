@@ -154,6 +154,7 @@ def plan(request, pk):
         form.is_valid()
         form.add_error("period", str(exc))
         periods = selectors.periods_until(None, today)
+    form.fields["period"].widget.attrs["placeholder"] = periods[-1].code
     _read(request, plan=found.pk, periods=[p.code for p in periods])
     nodes = selectors.plan_tree(found, periods, today)
     return render(
