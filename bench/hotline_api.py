@@ -104,9 +104,8 @@ def _django():
 def prepare(operators: int) -> dict:
     """A helpline agency with `operators` trained operators, each with an API token (run in a child)."""
     _django()
-    from rest_framework.authtoken.models import Token
-
     from safezone.accounts.models import Membership, Role, User
+    from safezone.accounts.services import api_token_issue
     from safezone.directory.models import Agency, Territory
     from safezone.directory.services import territory_load_file
 
@@ -124,7 +123,7 @@ def prepare(operators: int) -> dict:
         Membership.objects.create(
             user=user, agency=agency, role=Role.HELPLINE_OPERATOR, dp_training_on=dt.date.today() - dt.timedelta(30)
         )
-        tokens.append(Token.objects.create(user=user).key)
+        tokens.append(api_token_issue(user=user, name="bench PBX")[1])
     return {"tokens": tokens, "districts": [d.pk for d in districts]}
 
 

@@ -97,7 +97,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -274,7 +273,7 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated call then gets 401 with WWW-Authenticate, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "safezone.accounts.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -421,3 +420,8 @@ SAFEZONE_STATS_MIN_AGENCIES = int(os.environ.get("SAFEZONE_STATS_MIN_AGENCIES", 
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # PostgreSQL memory for one statistics query's sorts and hashes (SET LOCAL work_mem).
 SAFEZONE_STATS_WORK_MEM = os.environ.get("SAFEZONE_STATS_WORK_MEM", "64MB")
+
+# API keys (accounts.ApiToken) expire this many days after they are issued unless the command
+# that issues one says otherwise; a used key's "last used" time is written at most this often.
+SAFEZONE_API_TOKEN_DAYS = int(os.environ.get("SAFEZONE_API_TOKEN_DAYS", "90"))
+SAFEZONE_API_TOKEN_TOUCH_SECONDS = 300

@@ -3,9 +3,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Membership, User
+from .models import ApiToken, Membership, User
+from .services import api_token_revoke
 
 
 class MembershipInline(admin.TabularInline):
@@ -41,3 +43,34 @@ class MembershipAdmin(SimpleHistoryAdmin):
     @_reauthenticated
     def changeform_view(self, request, *args, **kwargs):
         return super().changeform_view(request, *args, **kwargs)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API keys: listed and revoked here; issued by `manage.py api_token issue`, which prints the
+    key once (a web page showing it would leave it in the browser and the session)."""
+
+    list_display = ["name", "user", "prefix", "created_at", "created_by", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__username", "prefix"]
+    readonly_fields = [f.name for f in ApiToken._meta.fields if f.name != "id"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a key is revoked, not deleted: the list keeps who held which key
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("accounts.change_apitoken")
+
+    @admin.action(description=_("Revoke the selected API keys"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        revoked = sum(api_token_revoke(token=t, actor=request.user) for t in queryset)
+        self.message_user(
+            request, ngettext("%(n)d API key revoked.", "%(n)d API keys revoked.", revoked) % {"n": revoked}
+        )

@@ -94,3 +94,30 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ApiToken(models.Model):
+    """One key an integration (a school system, a PBX, a script) calls the API with, as one user.
+
+    Only the key's SHA-256 is kept: the key itself is shown once, when it is issued
+    (`manage.py api_token issue`), so a copy of the database gives no usable key. A key expires and
+    can be revoked; it acts with its user's roles, scope and purposes, no more.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, help_text=_("Which system or script holds the key."))
+    prefix = models.CharField(_("key starts with"), max_length=8)
+    digest = models.CharField(_("SHA-256 of the key"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    created_by = models.CharField(_("issued by"), max_length=150, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,10 +1,16 @@
-"""Writes to users and memberships."""
+"""Writes to users, memberships and API keys."""
 
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.utils import timezone
 
 from safezone.directory.models import Agency
 
-from .models import Membership, Notification, User
+from .models import ApiToken, Membership, Notification, User
 
 
 def user_create(
@@ -90,3 +96,76 @@ def totp_secret_for(label: str, seed: str) -> str:
     import hashlib
 
     return base64.b32encode(hashlib.sha256(f"{seed}:{label}".encode()).digest()[:20]).decode("ascii")
+
+
+# --- API keys ------------------------------------------------------------------------------------
+def api_key_digest(key: str) -> str:
+    """The SHA-256 (hex) under which a key is kept: a key is 256 random bits, so a plain hash is
+    enough (no password to guess) and lets a call be checked with one indexed lookup."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_issue(*, user: User, name: str, days: int | None = None, issued_by: str = "") -> tuple[ApiToken, str]:
+    """Issue an API key acting as `user`; returns the row and the key, which is shown once and
+    never stored. Audited."""
+    from safezone.audit.services import audit_record
+
+    days = settings.SAFEZONE_API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= 366:
+        raise ValueError("days: from 1 to 366")
+    if not user.is_active:
+        raise ValueError(f"user {user.username} is not active")
+    if not name.strip():
+        raise ValueError("name: say which system or script holds the key")
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip()[:100],
+        prefix=key[:8],
+        digest=api_key_digest(key),
+        created_by=issued_by[:150],
+        expires_at=timezone.now() + dt.timedelta(days=days),
+    )
+    audit_record(
+        actor=None,
+        action="api_token.issued",
+        object_type="user",
+        object_id=user.pk,
+        extra={"token": token.pk, "name": token.name, "prefix": token.prefix, "days": days, "by": token.created_by},
+    )
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken, actor=None, revoked_by: str = "") -> bool:
+    """Revoke a key from now on (it stays listed); False if it was revoked already. Audited."""
+    from safezone.audit.services import audit_record
+
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        action="api_token.revoked",
+        object_type="user",
+        object_id=token.user_id,
+        extra={"token": token.pk, "prefix": token.prefix, "by": revoked_by[:150]},
+    )
+    return True
+
+
+def api_token_check(key: str) -> ApiToken | None:
+    """The live key (not expired, not revoked, its user active) that `key` is, or None; notes
+    when it was used (at most every SAFEZONE_API_TOKEN_TOUCH_SECONDS, not a write per call)."""
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=api_key_digest(key), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
+        .first()
+    )
+    if token is not None:
+        touch = dt.timedelta(seconds=settings.SAFEZONE_API_TOKEN_TOUCH_SECONDS)
+        if token.last_used_at is None or now - token.last_used_at >= touch:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+    return token

@@ -1,8 +1,8 @@
 """The REST API: OpenAPI schema, token or session sign-in, and reads through the access policy."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from safezone.accounts.services import api_token_issue
 from safezone.audit.models import AuditEvent
 
 
@@ -21,8 +21,8 @@ def test_the_api_documentation_page_is_served_from_our_own_host(client):
 
 
 def test_a_token_signs_in_to_the_api(world, client):
-    token = Token.objects.create(user=world.anna)
-    response = client.get("/api/cases/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_issue(user=world.anna, name="test client")
+    response = client.get("/api/cases/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["results"]] == [world.case_a.pk]
 

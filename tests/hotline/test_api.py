@@ -5,9 +5,9 @@ written; the helpline's contacts are read by its operators and supervisors only,
 import datetime as dt
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from safezone.accounts.models import Membership, Role, User
+from safezone.accounts.services import api_token_issue
 from safezone.audit.models import AuditEvent
 from safezone.hotline.models import Contact
 
@@ -33,8 +33,8 @@ def hanna() -> User:
 
 def token_client(client, user):
     """The test client calling the API with the user's token, as an outside client would."""
-    token, _created = Token.objects.get_or_create(user=user)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    _token, key = api_token_issue(user=user, name="PBX")
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {key}"
     return client
 
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 
+from safezone.accounts.services import api_token_issue
 from safezone.audit.models import AuditEvent
 from safezone.schools.models import AttendanceDay, Pupil
 
@@ -51,8 +51,8 @@ def api(client):
     """api(user).post(path, data): the API client with that user's token."""
 
     def for_user(user):
-        token, _created = Token.objects.get_or_create(user=user)
-        client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+        _token, key = api_token_issue(user=user, name="school information system")
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {key}"
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the interface's language (Russian by default)
         return client
 
