@@ -47,6 +47,9 @@ class CaseGrant(models.Model):
     )
     granted_at = models.DateTimeField(_("since"), auto_now_add=True)
     ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    # The case's opening date (which never changes: it is part of the case's reference), so that a
+    # case list orders a team's cases without looking each one up (see access.selectors.CaseReach).
+    case_opened_on = models.DateField(_("case opened"))
     history = HistoricalRecords()
 
     class Meta:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import CharField, Q, Value
+from django.db.models import CharField, DateField, Q, Value
 from django.utils import timezone
 
 import safezone.common.lookups  # noqa: F401  (registers the `__any` lookup used below)
@@ -173,7 +173,7 @@ def _ids_or_subquery(queryset) -> list | object:
 
 
 def _nonempty(ids) -> bool:
-    return not isinstance(ids, list) or bool(ids)
+    return not isinstance(ids, (list, dict)) or bool(ids)
 
 
 def _seal_targets(user) -> Q:
@@ -238,12 +238,16 @@ class CaseReach:
     both. Kept apart, each part is one indexed condition the database can count on its own;
     OR-ed together (`q`), the database must visit every row to count them. A part in `bounded`
     names its cases as a list of ids with the sealed ones already taken out: a few thousand at
-    most, read whole in one query rather than counted and paged.
+    most, read whole in one query rather than counted and paged. `keys` has, for each bounded
+    part, its cases' (opening date, id) newest first, read with the team rows themselves: an
+    unfiltered list orders them without looking the cases up. These may include cases of the
+    scope (a team case the agency owns as well); the list tells them apart by id.
     """
 
     parts: list[Q]
     sealed: object  # case ids (a list, or a subquery when there are many)
     bounded: frozenset[int] = frozenset()
+    keys: dict[int, list[tuple]] = field(default_factory=dict)
 
     def q(self) -> Q:
         """One condition for all reachable cases."""
@@ -263,27 +267,28 @@ class CaseReach:
 
 
 def _widening_and_seals(user, action: str, grants: list[Grant]) -> tuple:
-    """Case ids from the user's case teams, live break-glass and seals, in one query.
+    """Cases from the user's case teams and live break-glass (each {case id: opening date}), and
+    the sealed case ids (a list), in one query.
 
-    Each comes back as a list, or (when the three together are many) as a subquery.
+    When the three together are many, each comes back as a subquery of case ids instead.
     """
-    text = CharField()
+    text, date = CharField(), DateField()
     # Unordered: a compound statement takes no ORDER BY in its parts (BreakGlass has a default one).
     team = _team_grants(grants).order_by()
     glass = _break_glasses(user, action).order_by()
     seals = Seal.objects.filter(_seal_targets(user), lifted_at__isnull=True).order_by()
-    union = team.values_list(Value("team", output_field=text), "case_id").union(
-        glass.values_list(Value("glass", output_field=text), "case_id"),
-        seals.values_list(Value("seal", output_field=text), "case_id"),
+    union = team.values_list(Value("team", output_field=text), "case_id", "case_opened_on").union(
+        glass.values_list(Value("glass", output_field=text), "case_id", "case__opened_on"),
+        seals.values_list(Value("seal", output_field=text), "case_id", Value(None, output_field=date)),
         all=True,
     )
     rows = list(union[: _LITERAL_IDS + 1])
     if len(rows) > _LITERAL_IDS:
         return team.values("case_id"), glass.values("case_id"), seals.values("case_id")
-    found = {"team": [], "glass": [], "seal": []}
-    for kind, case_id in rows:
-        found[kind].append(case_id)
-    return found["team"], found["glass"], found["seal"]
+    found = {"team": {}, "glass": {}, "seal": {}}
+    for kind, case_id, opened_on in rows:
+        found[kind][case_id] = opened_on
+    return found["team"], found["glass"], list(found["seal"])
 
 
 def case_reach(user, action: str, purpose: str, prefix: str = "") -> CaseReach:
@@ -299,8 +304,8 @@ def case_reach(user, action: str, purpose: str, prefix: str = "") -> CaseReach:
     team, glass, sealed = _widening_and_seals(user, action, grants)
     if purpose == Purpose.MEETING:
         # A meeting member reaches the agenda and nothing else: no case team, no break-glass.
-        team = glass = []
-    if isinstance(team, list) and isinstance(sealed, list):
+        team = glass = {}
+    if isinstance(team, dict) and isinstance(sealed, list):
         # Few enough to name: take the sealed and the already-counted out here, so each part is
         # a short list of ids the database looks up on the primary key.
         return _named_reach(scope, team, glass, sealed, prefix)
@@ -315,21 +320,23 @@ def case_reach(user, action: str, purpose: str, prefix: str = "") -> CaseReach:
     return CaseReach(parts=parts, sealed=sealed)
 
 
-def _named_reach(scope: Q, team: list, glass: list, sealed: list, prefix: str) -> CaseReach:
-    """CaseReach when the team, break-glass and sealed cases came back as lists of ids."""
+def _named_reach(scope: Q, team: dict, glass: dict, sealed: list, prefix: str) -> CaseReach:
+    """CaseReach when the team and break-glass cases ({id: opening date}) and the sealed case ids
+    came back as lists."""
     out = set(sealed)
     team_ids = sorted(set(team) - out)
     glass_ids = sorted(set(glass) - out - set(team_ids))
-    parts, bounded = [scope], set()
-    for ids in (team_ids, glass_ids):
+    parts, bounded, keys = [scope], set(), {}
+    for ids, opened in ((team_ids, team), (glass_ids, glass)):
         if ids:
             bounded.add(len(parts))
+            keys[len(parts)] = sorted(((opened[pk], pk) for pk in ids), reverse=True)
             parts.append(Q(**{f"{prefix}pk__any": ids}) & ~scope)
     if prefix and sealed:
         # Through a prefix the exclusion names the related case, not the row itself.
         parts[0] = scope & ~Q(**{f"{prefix}pk__any": sealed})
-        return CaseReach(parts=parts, sealed=[], bounded=frozenset(bounded))
-    return CaseReach(parts=parts, sealed=sealed, bounded=frozenset(bounded))
+        return CaseReach(parts=parts, sealed=[], bounded=frozenset(bounded), keys=keys)
+    return CaseReach(parts=parts, sealed=sealed, bounded=frozenset(bounded), keys=keys)
 
 
 def case_filter(user, action: str, purpose: str, prefix: str = "") -> Q:

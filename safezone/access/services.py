@@ -105,7 +105,9 @@ def case_grant_add(*, case, agency, user, source: str, referral=None) -> CaseGra
     existing = CaseGrant.objects.filter(
         case=case, agency=agency, user=user, source=source, referral=referral, ended_at__isnull=True
     ).first()
-    return existing or CaseGrant.objects.create(case=case, agency=agency, user=user, source=source, referral=referral)
+    return existing or CaseGrant.objects.create(
+        case=case, agency=agency, user=user, source=source, referral=referral, case_opened_on=case.opened_on
+    )
 
 
 def case_grants_end(*, referral) -> int:

@@ -89,14 +89,16 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-opened_on", "-id"]
-        # Each ends in id so that a scope with sealed cases taken out is counted on the index alone.
+        # One per scope, in the list's order: a scope's first page is read off its index in order
+        # (no sort of the agency's or district's cases), and its count and the sealed cases taken
+        # out of it are counted on the index alone.
         indexes = [
-            models.Index(fields=["owner_agency", "status", "id"], name="case_agency_status_id"),
-            models.Index(fields=["owner_worker", "owner_agency", "status", "id"], name="case_worker_status_id"),
-            models.Index(fields=["owner_unit", "status", "id"], name="case_unit_status_id"),
-            models.Index(fields=["district", "status", "id"], name="case_district_status_id"),
+            models.Index(fields=["owner_agency", "opened_on", "id"], name="case_agency_opened_id"),
+            models.Index(fields=["owner_worker", "owner_agency", "opened_on", "id"], name="case_worker_opened_id"),
+            models.Index(fields=["owner_unit", "opened_on", "id"], name="case_unit_opened_id"),
+            models.Index(fields=["district", "opened_on", "id"], name="case_district_opened_id"),
             models.Index(fields=["kind", "status"]),
-            models.Index(fields=["opened_on"]),
+            models.Index(fields=["opened_on", "id"], name="case_opened_id"),  # the whole register (region)
         ]
         constraints = [
             models.CheckConstraint(

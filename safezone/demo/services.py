@@ -320,6 +320,7 @@ def _access_rows(writer: "_ChunkWriter", chunk: Chunk, cases: list[Case]) -> Non
                     referral=referral,
                     granted_at=referral.answered_at,
                     ended_at=referral.ended_at,
+                    case_opened_on=referral.case.opened_on,
                 )
             )
     access_rows_bulk_create(grants=grants, seals=seals)

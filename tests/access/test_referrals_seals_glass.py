@@ -13,6 +13,7 @@ from safezone.access.services import (
     AccessDenied,
     break_glass_open,
     break_glass_review,
+    case_grant_add,
     seal_add,
     seal_lift,
 )
@@ -150,6 +151,21 @@ def test_a_sealed_case_disappears_from_lists_searches_counts_and_person_pages(wo
     assert client.get(f"/cases/{world.case_a.pk}/?purpose=coordination").status_code == 404
     # Maria is still reachable through case_d (police), which the seal does not cover.
     assert client.get(f"/people/{world.ivan.pk}/?purpose=coordination").status_code == 404
+
+
+@pytest.mark.parametrize("filters", ["", "&status=open"])
+def test_team_cases_are_listed_once_in_order_even_when_the_agency_owns_them_too(world, client_for, filters):
+    # Petr's police reach case_d; a team grant adds case_a (the crisis centre's). Sveta's crisis
+    # centre owns case_a and case_b, and a team grant names case_a again (a case passed back).
+    case_grant_add(case=world.case_a, agency=world.police, user=world.petr, source=CaseGrant.Source.REFERRAL)
+    case_grant_add(case=world.case_a, agency=world.crisis, user=world.anna, source=CaseGrant.Source.REFERRAL)
+    for user, expected in ((world.petr, [world.case_d, world.case_a]), (world.sveta, [world.case_b, world.case_a])):
+        page = client_for(user).get(f"/cases/?purpose=case_work{filters}").context["page"]
+        assert page.paginator.count == 2
+        assert list(page) == sorted(expected, key=lambda c: (c.opened_on, c.pk), reverse=True)
+    seal_add(actor=world.anna, case=world.case_a, purpose=CW, reason="Муж работает в полиции", agency=world.police)
+    page = client_for(world.petr).get(f"/cases/?purpose=case_work{filters}").context["page"]
+    assert page.paginator.count == 1 and list(page) == [world.case_d]
 
 
 def test_a_seal_hides_the_person_from_intake_search_and_breaks_no_other_door(world):

@@ -70,3 +70,58 @@ def test_excluded_ids_are_counted_by_subtraction_up_to_the_cap(world, cap):
     )
     assert by_subtraction.count == by_filter.count == min(3, cap + 1)
     assert world.case_b not in list(by_subtraction.page(1))
+
+
+def keys_of(*cases):
+    """Ordering keys of cases as a case team's rows give them: (opening date, pk, pk), newest first."""
+    return [(c.opened_on, c.pk, c.pk) for c in newest_first(*cases)]
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 10])
+def test_known_keys_that_repeat_a_row_of_the_scope_show_and_count_it_once(world, per_page):
+    # The short part's keys came with its ids (no query) and include case_b, which the first
+    # part (the crisis centre's cases) holds as well.
+    parts = [
+        Case.objects.filter(owner_agency=world.crisis),
+        Case.objects.filter(pk__any=[world.case_b.pk, world.case_c.pk, world.case_d.pk]),
+    ]
+    p = PartsPaginator(
+        parts,
+        per_page,
+        ordering=("-opened_on", "-pk"),
+        cap=100,
+        loader=lambda keys: Case.objects.filter(pk__in=keys),
+        whole={1},
+        known_keys={1: keys_of(world.case_b, world.case_c, world.case_d)},
+    )
+    assert p.count == 4
+    shown = [case for number in p.page_range for case in p.page(number)]
+    assert shown == newest_first(world.case_a, world.case_b, world.case_c, world.case_d)
+
+
+def test_known_keys_past_the_cap_need_no_count_of_their_own(world, django_assert_num_queries):
+    parts = [Case.objects.filter(owner_agency=world.crisis), None]  # the known part needs no queryset
+    p = PartsPaginator(
+        parts,
+        10,
+        ordering=("-opened_on", "-pk"),
+        cap=1,
+        loader=lambda keys: Case.objects.filter(pk__in=keys),
+        whole={1},
+        known_keys={1: keys_of(world.case_c)},
+    )
+    with django_assert_num_queries(1):  # the first part alone passes the cap
+        assert p.capped and p.count == 2
+
+
+def test_excluded_ids_past_the_cap_are_not_counted_one_by_one(world, django_assert_num_queries):
+    p = PartsPaginator(
+        [Case.objects.all()],
+        10,
+        ordering=("-opened_on", "-pk"),
+        exclude=Q(pk__in=[world.case_a.pk]),
+        cap=1,
+        excluded_ids=[world.case_a.pk],
+    )
+    with django_assert_num_queries(1):  # 4 rows reach 1 + 1 + 1: more than the cap whatever is excluded
+        assert p.capped and p.count == 2
