@@ -1,11 +1,13 @@
 """Measures the case list with and without the access policy, inside Django, on a seeded database.
 
 Run by bench/run.py (`access` benchmark) with DATABASE_URL pointing at a demo database; prints
-one JSON object. For each demo user below, the list query as the page runs it (the first page of
-25 and the count capped at SAFEZONE_LIST_COUNT_CAP): with the whole policy (deciding the reach:
-memberships, case teams, break-glass, seals; then the disjoint parts), with the bare scope
-filter, and with no filter at all (every case); and the whole list page through Django's test
-client (rendering and the audit event included).
+one JSON object. For each demo user below, the list query as the page runs it (cases.selectors.
+case_pages: the first page of 25 with its headline persons, and the count capped at
+SAFEZONE_LIST_COUNT_CAP): with the whole policy (deciding the reach: districts, case teams,
+break-glass, seals; then the disjoint parts), with the bare scope filter, and with no filter at
+all (every case), the three in turn in each round; and the whole list page through Django's test
+client (sign-in checks, rendering and the audit event included). The user's memberships are read
+before each timed call, as every signed-in request has read them before the list runs.
 """
 
 import json
@@ -49,20 +51,29 @@ def percentile(values, p):
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-def timed(fn, samples=SAMPLES, setup=None):
-    """p50 and p95 of `fn` in ms; `setup` (untimed) runs before each call."""
-    for _ in range(3):  # warm the caches, as a working system has them
-        if setup:
-            setup()
-        fn()
-    runs = []
-    for _ in range(samples):
-        if setup:
-            setup()
-        started = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - started) * 1000)
+def _figures(runs: list[float]) -> dict:
     return {"p50": round(statistics.median(runs), 1), "p95": round(percentile(runs, 95), 1)}
+
+
+def timed(fn, samples=SAMPLES):
+    """p50 and p95 of `fn` in ms, after 3 warm-up calls."""
+    return timed_together({"fn": fn}, samples)["fn"]
+
+
+def timed_together(fns: dict, samples=SAMPLES, setup=None) -> dict:
+    """p50 and p95 in ms of each function, called in turn within every round (so that the
+    machine's slower and faster moments fall on all of them alike); `setup` (untimed) runs before
+    each call."""
+    runs = {name: [] for name in fns}
+    for round_ in range(3 + samples):  # 3 rounds warm the caches, as a working system has them
+        for name, fn in fns.items():
+            if setup:
+                setup()
+            started = time.perf_counter()
+            fn()
+            if round_ >= 3:
+                runs[name].append((time.perf_counter() - started) * 1000)
+    return {name: _figures(values) for name, values in runs.items()}
 
 
 def list_query(reach: CaseReach) -> tuple[list, int]:
@@ -101,12 +112,13 @@ def measure(user, purpose) -> dict:
         response = client.get(f"/cases/?purpose={purpose}")
         assert response.status_code == 200, response.status_code
 
+    lists = timed_together(
+        {"with_policy": with_policy, "scope_only": scope_only, "no_filter": no_filter}, setup=new_request
+    )
     return {
         "user": user.username,
         "visible": Case.objects.filter(case_filter(user, Action.LIST_CASES, purpose)).count(),
-        "with_policy": timed(with_policy, setup=new_request),
-        "scope_only": timed(scope_only, setup=new_request),
-        "no_filter": timed(no_filter),
+        **lists,
         "page": timed(page, samples=max(10, SAMPLES // 2)),
     }
 

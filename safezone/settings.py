@@ -425,3 +425,17 @@ SAFEZONE_STATS_WORK_MEM = os.environ.get("SAFEZONE_STATS_WORK_MEM", "64MB")
 # that issues one says otherwise; a used key's "last used" time is written at most this often.
 SAFEZONE_API_TOKEN_DAYS = int(os.environ.get("SAFEZONE_API_TOKEN_DAYS", "90"))
 SAFEZONE_API_TOKEN_TOUCH_SECONDS = 300
+
+# What the access policy derives from case teams, break-glass, seals and districts is cached per
+# process under the access stamp that the database renews on every write to those tables
+# (access.AccessStamp); the time limit only bounds memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "access": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "safezone-access",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
+SAFEZONE_ACCESS_CACHE = "access"
+SAFEZONE_ACCESS_CACHE_SECONDS = 600

@@ -201,3 +201,20 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"consent #{self.pk} of person #{self.person_id}"
+
+
+class AccessStamp(models.Model):
+    """One row: a random value the database itself replaces (triggers, `access/db.py`) whenever a
+    case team, a break-glass, a seal, a district or the districts an agency serves change. What the
+    policy derives from those tables is cached under it (`access.selectors`): a new stamp, and no
+    cached reach is used again; a write that is rolled back leaves a value that never recurs.
+    """
+
+    value = models.CharField(max_length=40)
+
+    class Meta:
+        verbose_name = _("access stamp")
+        verbose_name_plural = _("access stamp")
+
+    def __str__(self) -> str:
+        return self.value

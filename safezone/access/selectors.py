@@ -1,18 +1,21 @@
 """Questions the policy answers: which records may this user reach, and may they do this to that one."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import CharField, DateField, Q, Value
+from django.core.cache import caches
+from django.db import connection
+from django.db.models import CharField, DateField, DateTimeField, Q, Value
 from django.utils import timezone
 
 import safezone.common.lookups  # noqa: F401  (registers the `__any` lookup used below)
 from safezone.accounts.models import Membership
 from safezone.accounts.selectors import memberships_of
 
-from .models import BreakGlass, CaseGrant, Seal
+from .models import AccessStamp, BreakGlass, CaseGrant, Seal
 from .policy import BREAK_GLASS_ACTIONS, TEEN_AGENCY_KINDS, Action, Purpose, Scope, policy_for, purpose_allows
 
 
@@ -67,7 +70,8 @@ class Grant:
         if self.scope == Scope.AGENCY:
             return Q(**{f"{prefix}owner_agency_id": m.agency_id})
         if self.scope == Scope.DISTRICT:
-            if set(self.districts()) >= set(all_district_ids()):
+            region = getattr(self.membership, "_all_district_ids", None)  # (filled from the cache)
+            if set(self.districts()) >= set(region if region is not None else all_district_ids()):
                 # Every district of the region: a condition that is always true only slows the query.
                 return Q(**{f"{prefix}pk__isnull": False})
             return Q(**{f"{prefix}district_id__in": self.districts()})
@@ -239,7 +243,7 @@ class CaseReach:
     OR-ed together (`q`), the database must visit every row to count them. A part in `bounded`
     names its cases as a list of ids with the sealed ones already taken out: a few thousand at
     most, read whole in one query rather than counted and paged. `keys` has, for each bounded
-    part, its cases' (opening date, id) newest first, read with the team rows themselves: an
+    part, its cases' keys newest first (DayKeys), read with the team rows themselves: an
     unfiltered list orders them without looking the cases up. These may include cases of the
     scope (a team case the agency owns as well); the list tells them apart by id.
     """
@@ -247,7 +251,7 @@ class CaseReach:
     parts: list[Q]
     sealed: object  # case ids (a list, or a subquery when there are many)
     bounded: frozenset[int] = frozenset()
-    keys: dict[int, list[tuple]] = field(default_factory=dict)
+    keys: dict[int, Sequence[tuple]] = field(default_factory=dict)
 
     def q(self) -> Q:
         """One condition for all reachable cases."""
@@ -272,23 +276,132 @@ def _widening_and_seals(user, action: str, grants: list[Grant]) -> tuple:
 
     When the three together are many, each comes back as a subquery of case ids instead.
     """
-    text, date = CharField(), DateField()
+    text, date, moment = CharField(), DateField(), DateTimeField()
+    none_date, none_moment = Value(None, output_field=date), Value(None, output_field=moment)
     # Unordered: a compound statement takes no ORDER BY in its parts (BreakGlass has a default one).
     team = _team_grants(grants).order_by()
     glass = _break_glasses(user, action).order_by()
     seals = Seal.objects.filter(_seal_targets(user), lifted_at__isnull=True).order_by()
-    union = team.values_list(Value("team", output_field=text), "case_id", "case_opened_on").union(
-        glass.values_list(Value("glass", output_field=text), "case_id", "case__opened_on"),
-        seals.values_list(Value("seal", output_field=text), "case_id", Value(None, output_field=date)),
+    union = team.values_list(Value("team", output_field=text), "case_id", "case_opened_on", none_moment).union(
+        glass.values_list(Value("glass", output_field=text), "case_id", "case__opened_on", "expires_at"),
+        seals.values_list(Value("seal", output_field=text), "case_id", none_date, none_moment),
         all=True,
     )
     rows = list(union[: _LITERAL_IDS + 1])
     if len(rows) > _LITERAL_IDS:
-        return team.values("case_id"), glass.values("case_id"), seals.values("case_id")
+        return team.values("case_id"), glass.values("case_id"), seals.values("case_id"), None
     found = {"team": {}, "glass": {}, "seal": {}}
-    for kind, case_id, opened_on in rows:
+    expiries = []
+    for kind, case_id, opened_on, expires_at in rows:
         found[kind][case_id] = opened_on
-    return found["team"], found["glass"], list(found["seal"])
+        if expires_at is not None:
+            expiries.append(expires_at)
+    return found["team"], found["glass"], list(found["seal"]), min(expiries, default=None)
+
+
+def access_stamp() -> str | None:
+    """The access stamp (access.AccessStamp): renewed by the database whenever a case team,
+    break-glass, seal or district changes. None (no stamp row): nothing is cached."""
+    with connection.cursor() as cursor:  # one small read a list makes: no ORM around it
+        cursor.execute(f"SELECT value FROM {AccessStamp._meta.db_table} WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _cached(key: str, compute, stamp: str | None):
+    """compute() -> (value, valid until or None), cached under the access stamp: any write to
+    what it is derived from renews the stamp, so a cached value is never used after one."""
+    if stamp is None:
+        return compute()[0]
+    cache = caches[settings.SAFEZONE_ACCESS_CACHE]
+    key = f"access:{stamp}:{key}"
+    hit = cache.get(key)
+    if hit is not None and (hit[1] is None or timezone.now() < hit[1]):
+        return hit[0]
+    value, until = compute()
+    if until is None or until > timezone.now():
+        cache.set(key, (value, until), settings.SAFEZONE_ACCESS_CACHE_SECONDS)
+    return value
+
+
+def _stamped_widening_and_seals(user, action: str, grants: list[Grant], stamp: str | None) -> tuple:
+    """_widening_and_seals, cached under the access stamp (not when they came back as subqueries)."""
+    # What the three queries depend on besides the stamped tables: the user, whether the action
+    # can break the glass, the team conditions (agency, and worker below agency scope) and the
+    # seal targets (the user's units and agencies); a live break-glass until it expires.
+    memberships = memberships_of(user)
+    key = "|".join(
+        [
+            f"reach:{user.pk}:{int(action in BREAK_GLASS_ACTIONS)}",
+            ",".join(sorted(f"{g.membership.agency_id}/{int(g.scope < Scope.AGENCY)}" for g in grants)),
+            ",".join(sorted({str(m.unit_id) for m in memberships if m.unit_id})),
+            ",".join(sorted({str(m.agency_id) for m in memberships})),
+        ]
+    )
+
+    def compute():
+        team, glass, sealed, expires = _widening_and_seals(user, action, grants)
+        if not isinstance(team, dict):
+            return (team, glass, sealed), timezone.now()  # subqueries: not kept
+        return _Named.of(team, glass, sealed), expires
+
+    return _cached(key, compute, stamp)
+
+
+@dataclass(frozen=True)
+class _Named:
+    """Case-team and break-glass cases, few enough to name: each as ids in list order (newest
+    first) with their opening dates as day numbers, the sealed ones (and, for break-glass, the
+    team's) taken out; and the sealed ids. Plain lists of numbers: quick to cache and read back."""
+
+    team: list[int]
+    team_days: list[int]
+    glass: list[int]
+    glass_days: list[int]
+    sealed: list[int]
+
+    @classmethod
+    def of(cls, team: dict, glass: dict, sealed: list) -> "_Named":
+        out = set(sealed)
+        team_keys = sorted(((opened.toordinal(), pk) for pk, opened in team.items() if pk not in out), reverse=True)
+        out |= set(team)
+        glass_keys = sorted(((opened.toordinal(), pk) for pk, opened in glass.items() if pk not in out), reverse=True)
+        return cls(
+            team=[pk for _day, pk in team_keys],
+            team_days=[day for day, _pk in team_keys],
+            glass=[pk for _day, pk in glass_keys],
+            glass_days=[day for day, _pk in glass_keys],
+            sealed=sorted(sealed),
+        )
+
+
+class DayKeys(Sequence):
+    """A named part's keys in list order as a case list's paginator takes them (opening date, id,
+    id: the ordering keys, then the row), made on demand from day numbers: a page turns only the
+    few it shows into dates."""
+
+    def __init__(self, days: list[int], ids: list[int]):
+        self.days, self.ids = days, ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [(dt.date.fromordinal(d), pk, pk) for d, pk in zip(self.days[index], self.ids[index])]
+        return dt.date.fromordinal(self.days[index]), self.ids[index], self.ids[index]
+
+
+def _fill_districts(grants: list[Grant], stamp: str | None) -> None:
+    """Put the districts each district-wide grant's agency serves, and the region's, on its
+    membership from the cache, so that its scope needs no query."""
+    for grant in grants:
+        if grant.scope != Scope.DISTRICT or hasattr(grant.membership, "_all_district_ids"):
+            continue
+        m = grant.membership
+        if getattr(m, "_district_ids", None) is None:
+            m._district_ids = _cached(f"districts:{m.agency_id}", lambda: (grant.districts(), None), stamp)  # noqa: B023
+        m._all_district_ids = _cached("districts:all", lambda: (all_district_ids(), None), stamp)
 
 
 def case_reach(user, action: str, purpose: str, prefix: str = "") -> CaseReach:
@@ -297,18 +410,23 @@ def case_reach(user, action: str, purpose: str, prefix: str = "") -> CaseReach:
     grants = grants_for(user, action, purpose)
     if not grants:
         return CaseReach(parts=[], sealed=[])
+    stamp = access_stamp()
+    _fill_districts(grants, stamp)
     scope = Q(pk__in=[])
     for grant in _broadest_per_agency(grants):
         scope |= grant.case_q(prefix)
     parts = [scope]
-    team, glass, sealed = _widening_and_seals(user, action, grants)
+    found = _stamped_widening_and_seals(user, action, grants, stamp)
+    if isinstance(found, _Named):
+        # Few enough to name: the sealed and the already-counted are out, so each part is a short
+        # list of ids the database looks up on the primary key.
+        if purpose == Purpose.MEETING:
+            # A meeting member reaches the agenda and nothing else: no case team, no break-glass.
+            found = _Named([], [], [], [], found.sealed)
+        return _named_reach(scope, found, prefix)
+    team, glass, sealed = found
     if purpose == Purpose.MEETING:
-        # A meeting member reaches the agenda and nothing else: no case team, no break-glass.
-        team = glass = {}
-    if isinstance(team, dict) and isinstance(sealed, list):
-        # Few enough to name: take the sealed and the already-counted out here, so each part is
-        # a short list of ids the database looks up on the primary key.
-        return _named_reach(scope, team, glass, sealed, prefix)
+        team = glass = []
     if _nonempty(team):
         parts.append(Q(**{f"{prefix}pk__in": team}) & ~scope)
     if _nonempty(glass):
@@ -320,23 +438,19 @@ def case_reach(user, action: str, purpose: str, prefix: str = "") -> CaseReach:
     return CaseReach(parts=parts, sealed=sealed)
 
 
-def _named_reach(scope: Q, team: dict, glass: dict, sealed: list, prefix: str) -> CaseReach:
-    """CaseReach when the team and break-glass cases ({id: opening date}) and the sealed case ids
-    came back as lists."""
-    out = set(sealed)
-    team_ids = sorted(set(team) - out)
-    glass_ids = sorted(set(glass) - out - set(team_ids))
+def _named_reach(scope: Q, named: _Named, prefix: str) -> CaseReach:
+    """CaseReach when the team, break-glass and sealed cases came back as lists."""
     parts, bounded, keys = [scope], set(), {}
-    for ids, opened in ((team_ids, team), (glass_ids, glass)):
+    for ids, days in ((named.team, named.team_days), (named.glass, named.glass_days)):
         if ids:
             bounded.add(len(parts))
-            keys[len(parts)] = sorted(((opened[pk], pk) for pk in ids), reverse=True)
+            keys[len(parts)] = DayKeys(days, ids)
             parts.append(Q(**{f"{prefix}pk__any": ids}) & ~scope)
-    if prefix and sealed:
+    if prefix and named.sealed:
         # Through a prefix the exclusion names the related case, not the row itself.
-        parts[0] = scope & ~Q(**{f"{prefix}pk__any": sealed})
+        parts[0] = scope & ~Q(**{f"{prefix}pk__any": named.sealed})
         return CaseReach(parts=parts, sealed=[], bounded=frozenset(bounded), keys=keys)
-    return CaseReach(parts=parts, sealed=sealed, bounded=frozenset(bounded), keys=keys)
+    return CaseReach(parts=parts, sealed=named.sealed, bounded=frozenset(bounded), keys=keys)
 
 
 def case_filter(user, action: str, purpose: str, prefix: str = "") -> Q:

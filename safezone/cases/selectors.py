@@ -57,9 +57,7 @@ def case_pages(reach: CaseReach, rows: QuerySet[Case]) -> PartsPaginator:
     first, counted up to SAFEZONE_LIST_COUNT_CAP."""
     # Unfiltered, the team's cases are ordered by the keys read with the team (no lookup of each
     # case, no query of their own); a filter must be checked on the cases themselves.
-    known = None
-    if not rows.query.where:
-        known = {i: [(opened_on, pk, pk) for opened_on, pk in keys] for i, keys in reach.keys.items()}
+    known = reach.keys if not rows.query.where else None
     return PartsPaginator(
         [None if known and i in known else _with_headline(rows.filter(part)) for i, part in enumerate(reach.parts)],
         settings.SAFEZONE_PAGE_SIZE,

@@ -44,6 +44,8 @@ class PartsPaginator(CappedPaginator):
     queryset may be None), but may repeat rows of the other parts, which are told apart by pk.
     """
 
+    spare = 10  # rows read beyond a page, to drop excluded ones from (see _first)
+
     def __init__(
         self,
         parts,
@@ -112,7 +114,28 @@ class PartsPaginator(CappedPaginator):
     def _keys_part(self, i: int, part, top: int) -> list[tuple]:
         if i in self.whole:
             return self._whole_keys[i][:top]
-        return list(self._rows(part).order_by(*self.ordering).values_list(*self._fields, "pk")[:top])
+        return self._first(part.order_by(*self.ordering).values_list(*self._fields, "pk"), top, lambda key: key[-1])
+
+    def _first(self, ordered, top: int, pk_of) -> list:
+        """The first `top` rows of an ordered part that are not excluded.
+
+        Excluded rows are few among many: a few rows more than the page needs are read and the
+        excluded dropped here, rather than the whole list of ids sent with the query (sending and
+        planning 900 ids cost 2 ms, the query itself 0.1 ms). With too many of them among the
+        first rows, the database takes them out after all.
+        """
+        if self.excluded_ids:
+            excluded = self._excluded_set
+            want = top + min(len(excluded), max(self.spare, top // 4))
+            rows = list(ordered[:want])
+            kept = [row for row in rows if pk_of(row) not in excluded]
+            if len(kept) >= top or len(rows) < want:
+                return kept[:top]
+        return list(ordered.exclude(self.exclude)[:top] if self.exclude is not None else ordered[:top])
+
+    @cached_property
+    def _excluded_set(self) -> frozenset:
+        return frozenset(self.excluded_ids or ())
 
     @cached_property
     def count(self) -> int:
@@ -130,7 +153,7 @@ class PartsPaginator(CappedPaginator):
         if len(self.parts) == 1 or self.loader is None:
             rows = []
             for part in self.parts:  # (without a loader, short parts are read like the others)
-                rows += list(self._rows(part).order_by(*self.ordering)[:top])
+                rows += self._first(part.order_by(*self.ordering), top, lambda row: row.pk)
             rows.sort(key=lambda row: tuple(getattr(row, f) for f in self._fields), reverse=self._reverse)
             return self._get_page(rows[bottom:top], number, self)
         # Several parts: merge on the ordering keys alone, then load just the rows of this page.

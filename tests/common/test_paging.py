@@ -125,3 +125,24 @@ def test_excluded_ids_past_the_cap_are_not_counted_one_by_one(world, django_asse
     )
     with django_assert_num_queries(1):  # 4 rows reach 1 + 1 + 1: more than the cap whatever is excluded
         assert p.capped and p.count == 2
+
+
+@pytest.mark.parametrize("spare", [0, 1, 10])
+@pytest.mark.parametrize("load_at_once", [False, True])
+def test_excluded_rows_dropped_after_reading_or_by_the_database_give_the_same_pages(world, spare, load_at_once):
+    # Excluded: the newest two. With no spare rows the database must take them out; with some,
+    # they are read and dropped here (with one spare, the second is left to the database).
+    order = newest_first(world.case_a, world.case_b, world.case_c, world.case_d)
+    sealed = [order[0].pk, order[1].pk]
+    p = PartsPaginator(
+        [Case.objects.filter(owner_agency=world.crisis), Case.objects.exclude(owner_agency=world.crisis)],
+        1,
+        ordering=("-opened_on", "-pk"),
+        exclude=Q(pk__in=sealed),
+        cap=100,
+        loader=(lambda keys: Case.objects.filter(pk__in=keys)) if load_at_once else None,
+        excluded_ids=sealed,
+    )
+    p.spare = spare
+    assert p.count == 2
+    assert [case for number in p.page_range for case in p.page(number)] == order[2:]

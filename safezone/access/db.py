@@ -1,0 +1,57 @@
+"""Database triggers that renew the access stamp (access.AccessStamp) on every write to the tables
+the cached part of the policy is derived from, whatever writes them (the ORM, bulk loads, SQL)."""
+
+STAMP_TABLE = "access_accessstamp"
+TABLES = [
+    "access_casegrant",
+    "access_breakglass",
+    "access_seal",
+    "directory_territory",
+    "directory_agency_districts_served",
+]
+
+_SQLITE_RENEW = f"UPDATE {STAMP_TABLE} SET value = lower(hex(randomblob(16)));"
+_SQLITE_INSTALL = [
+    f"CREATE TRIGGER IF NOT EXISTS {table}_stamp_{event.lower()} AFTER {event} ON {table} BEGIN {_SQLITE_RENEW} END;"
+    for table in TABLES
+    for event in ("INSERT", "UPDATE", "DELETE")
+]
+_SQLITE_REMOVE = [
+    f"DROP TRIGGER IF EXISTS {table}_stamp_{event.lower()};"
+    for table in TABLES
+    for event in ("INSERT", "UPDATE", "DELETE")
+]
+_PG_INSTALL = [
+    f"""CREATE OR REPLACE FUNCTION access_stamp_renew() RETURNS trigger AS $$
+    BEGIN
+        UPDATE {STAMP_TABLE} SET value = md5(random()::text || clock_timestamp()::text);
+        RETURN NULL;
+    END $$ LANGUAGE plpgsql;""",
+] + [
+    statement
+    for table in TABLES
+    for statement in (
+        f"CREATE TRIGGER {table}_stamp AFTER INSERT OR UPDATE OR DELETE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION access_stamp_renew();",
+        f"CREATE TRIGGER {table}_stamp_truncate AFTER TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION access_stamp_renew();",
+    )
+]
+_PG_REMOVE = [
+    statement
+    for table in TABLES
+    for statement in (
+        f"DROP TRIGGER IF EXISTS {table}_stamp ON {table};",
+        f"DROP TRIGGER IF EXISTS {table}_stamp_truncate ON {table};",
+    )
+] + ["DROP FUNCTION IF EXISTS access_stamp_renew();"]
+
+
+def install_sql(vendor: str) -> list[str]:
+    """Statements that make this database renew the access stamp."""
+    return {"sqlite": _SQLITE_INSTALL, "postgresql": _PG_INSTALL}.get(vendor, [])
+
+
+def remove_sql(vendor: str) -> list[str]:
+    """Statements that undo install_sql."""
+    return {"sqlite": _SQLITE_REMOVE, "postgresql": _PG_REMOVE}.get(vendor, [])

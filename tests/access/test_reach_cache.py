@@ -1,0 +1,119 @@
+"""The cached part of the policy (case teams, break-glass, seals, districts) is never used stale:
+the database renews the access stamp on every write to those tables, and a break-glass leaves
+the cache when it expires."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from safezone.access.models import BreakGlass, CaseGrant, Seal
+from safezone.access.policy import Action, Purpose
+from safezone.access.selectors import access_stamp, case_reach
+from safezone.access.services import break_glass_open, case_grant_add, seal_add
+from safezone.cases.selectors import cases_visible_to
+from safezone.directory.models import Agency, Territory
+
+CW = Purpose.CASE_WORK
+
+
+def visible(user, purpose=CW) -> set:
+    user.__dict__.pop("_active_memberships", None)  # as a new request
+    return set(cases_visible_to(user, purpose=purpose))
+
+
+def _writes(world):
+    """One write of each kind to each table the cache is derived from."""
+    grant = lambda: case_grant_add(  # noqa: E731
+        case=world.case_a, agency=world.police, user=world.petr, source=CaseGrant.Source.REFERRAL
+    )
+    return {
+        "grant insert": grant,
+        "grant update (queryset)": lambda: CaseGrant.objects.update(ended_at=timezone.now()),
+        "grant delete": lambda: CaseGrant.objects.all().delete(),
+        "seal insert": lambda: seal_add(
+            actor=world.anna, case=world.case_a, purpose=CW, reason="Конфликт интересов", agency=world.police
+        ),
+        "seal update": lambda: Seal.objects.update(lifted_at=timezone.now()),
+        "break-glass update": lambda: BreakGlass.objects.update(reason="x"),
+        "district renamed": lambda: Territory.objects.filter(pk=world.vologda.pk).update(name_en="Vologda city"),
+        "districts served": lambda: world.police.districts_served.add(world.sokolsky),
+        "raw SQL": lambda: connection.cursor().execute("DELETE FROM access_seal"),
+    }
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        "grant insert",
+        "grant update (queryset)",
+        "grant delete",
+        "seal insert",
+        "seal update",
+        "break-glass update",
+        "district renamed",
+        "districts served",
+        "raw SQL",
+    ],
+)
+def test_every_write_to_what_the_cache_is_made_of_renews_the_stamp(world, write):
+    # A row in each table first: SQLite's triggers are per row, so a write must touch one.
+    case_grant_add(case=world.case_c, agency=world.police, user=world.petr, source=CaseGrant.Source.REFERRAL)
+    seal_add(actor=world.olga, case=world.case_c, purpose=CW, reason="Конфликт интересов", user=world.kira)
+    break_glass_open(actor=world.anna, case=world.case_d, reason="Срочно нужен контакт, угроза жизни ребёнку")
+    before = access_stamp()
+    assert before
+    _writes(world)[write]()
+    assert access_stamp() not in (None, before)
+
+
+def test_a_cached_reach_is_used_until_something_changes(world):
+    case_reach(world.petr, Action.LIST_CASES, CW)  # fills the cache
+    world.petr.__dict__.pop("_active_memberships", None)
+    with CaptureQueriesContext(connection) as queries:
+        case_reach(world.petr, Action.LIST_CASES, CW)
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "access_casegrant" not in tables and "access_seal" not in tables  # read from the cache
+    case_grant_add(case=world.case_a, agency=world.police, user=world.petr, source=CaseGrant.Source.REFERRAL)
+    world.petr.__dict__.pop("_active_memberships", None)
+    with CaptureQueriesContext(connection) as queries:
+        case_reach(world.petr, Action.LIST_CASES, CW)
+    assert "access_casegrant" in " ".join(q["sql"] for q in queries.captured_queries)  # read afresh
+
+
+def test_lists_follow_teams_seals_and_districts_at_once(world):
+    assert visible(world.petr) == {world.case_d}
+    grant = case_grant_add(case=world.case_a, agency=world.police, user=world.petr, source=CaseGrant.Source.REFERRAL)
+    assert visible(world.petr) == {world.case_d, world.case_a}
+    CaseGrant.objects.filter(pk=grant.pk).update(ended_at=timezone.now())
+    assert visible(world.petr) == {world.case_d}
+    seal_add(actor=world.anna, case=world.case_a, purpose=CW, reason="Конфликт интересов", user=world.kira)
+    kira = visible(world.kira, Purpose.COORDINATION)
+    assert world.case_a not in kira and world.case_b in kira
+    # The commission serves Vologda: a district it stops serving leaves its list at once.
+    Agency.districts_served.through.objects.filter(agency_id=world.kdn.pk, territory_id=world.vologda.pk).delete()
+    assert world.case_b not in visible(world.kira, Purpose.COORDINATION)
+
+
+def test_a_break_glass_leaves_the_cached_reach_when_it_expires_with_no_write(world, monkeypatch):
+    break_glass_open(actor=world.anna, case=world.case_c, reason="Срочно нужен контакт, угроза жизни ребёнку")
+    assert world.case_c in visible(world.anna)
+    stamp = access_stamp()
+    later = timezone.now() + dt.timedelta(hours=9)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert access_stamp() == stamp  # nothing was written
+    assert world.case_c not in visible(world.anna)
+
+
+def test_a_write_rolled_back_leaves_no_stale_reach_behind(world):
+    before = access_stamp()
+    coordination = Purpose.COORDINATION
+    assert world.case_d in visible(world.kira, coordination)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        seal_add(actor=world.petr, case=world.case_d, purpose=CW, reason="Конфликт интересов", user=world.kira)
+        assert world.case_d not in visible(world.kira, coordination)  # cached under the uncommitted stamp
+        raise RuntimeError("rolled back")
+    assert access_stamp() == before
+    assert world.case_d in visible(world.kira, coordination)
