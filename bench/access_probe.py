@@ -43,7 +43,7 @@ USERS = [
     ("kdn.vologda", Purpose.COORDINATION),  # a district
     ("coordinator", Purpose.COORDINATION),  # the whole region
 ]
-SAMPLES = int(os.environ.get("BENCH_SAMPLES", "30"))
+SAMPLES = int(os.environ.get("BENCH_SAMPLES", "100"))
 
 
 def percentile(values, p):
