@@ -36,19 +36,18 @@ def cases_visible_to(user, *, purpose: str, action: str = Action.LIST_CASES) -> 
     return Case.objects.filter(case_filter(user, action, purpose))
 
 
-def _with_headline(qs: QuerySet[Case]) -> QuerySet[Case]:
+def _listed(qs: QuerySet[Case]) -> QuerySet[Case]:
     # A list shows no summary or safe contact: left encrypted in the database (deciphering them
     # cost about 2 ms a page of 25).
-    return (
-        qs.select_related("owner_agency", "owner_worker", "district")
-        .defer("summary", "safe_contact")
-        .prefetch_related(
-            Prefetch(
-                "participants",
-                queryset=Participant.objects.filter(role__in=_HEADLINE_ROLES).select_related("person").order_by("pk"),
-                to_attr="headline_participants",
-            )
-        )
+    return qs.select_related("owner_agency", "owner_worker", "district").defer("summary", "safe_contact")
+
+
+def _headline_prefetch() -> Prefetch:
+    """The persons a case list names on each row, read for the rows of the page alone."""
+    return Prefetch(
+        "participants",
+        queryset=Participant.objects.filter(role__in=_HEADLINE_ROLES).select_related("person").order_by("pk"),
+        to_attr="headline_participants",
     )
 
 
@@ -59,15 +58,16 @@ def case_pages(reach: CaseReach, rows: QuerySet[Case]) -> PartsPaginator:
     # case, no query of their own); a filter must be checked on the cases themselves.
     known = reach.keys if not rows.query.where else None
     return PartsPaginator(
-        [None if known and i in known else _with_headline(rows.filter(part)) for i, part in enumerate(reach.parts)],
+        [None if known and i in known else _listed(rows.filter(part)) for i, part in enumerate(reach.parts)],
         settings.SAFEZONE_PAGE_SIZE,
         ordering=("-opened_on", "-pk"),
         exclude=reach.exclusion(),
         cap=settings.SAFEZONE_LIST_COUNT_CAP,
-        loader=lambda keys: _with_headline(Case.objects.filter(pk__in=keys)),
+        loader=lambda keys: _listed(Case.objects.filter(pk__in=keys)),
         whole=reach.bounded,
         excluded_ids=reach.sealed if isinstance(reach.sealed, list) else None,
         known_keys=known,
+        prefetch=(_headline_prefetch(),),
     )
 
 

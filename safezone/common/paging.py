@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db.models import prefetch_related_objects
 from django.utils.functional import cached_property
 
 import safezone.common.lookups  # noqa: F401  (the `__any` lookup counts excluded ids)
@@ -42,9 +43,14 @@ class PartsPaginator(CappedPaginator):
     which gives both their count and their share of any page in one query, or come ready in
     `known_keys` (read along with the ids, e.g. a case team's): then they need no query (their
     queryset may be None), but may repeat rows of the other parts, which are told apart by pk.
+    Related rows in `prefetch` (lookups for prefetch_related_objects) are read for the rows of
+    the page alone, in one query, however many parts and loads the page took.
     """
 
     spare = 10  # rows read beyond a page, to drop excluded ones from (see _first)
+    # Up to this many rows a part, beside known keys, its rows are read whole rather than its keys
+    # first (see _page_beside_known_keys).
+    direct_rows = 100
 
     def __init__(
         self,
@@ -58,8 +64,10 @@ class PartsPaginator(CappedPaginator):
         whole=frozenset(),
         excluded_ids: list | None = None,
         known_keys: dict[int, list[tuple]] | None = None,
+        prefetch: tuple = (),
     ):
         super().__init__([], per_page, cap)
+        self.prefetch = prefetch
         self.whole = frozenset(whole)
         # `exclude` as a list of primary keys, when it is one: counted by subtraction (below).
         self.excluded_ids = excluded_ids or None
@@ -155,18 +163,50 @@ class PartsPaginator(CappedPaginator):
             rows = []
             for part in self.parts:  # (without a loader, short parts are read like the others)
                 rows += self._first(part.order_by(*self.ordering), top, lambda row: row.pk)
-            rows.sort(key=lambda row: tuple(getattr(row, f) for f in self._fields), reverse=self._reverse)
-            return self._get_page(rows[bottom:top], number, self)
+            rows.sort(key=self._key_of, reverse=self._reverse)
+            return self._finished(rows[bottom:top], number)
+        if self.known_keys is not None and top <= self.direct_rows:
+            return self._page_beside_known_keys(number, bottom, top)
         # Several parts: merge on the ordering keys alone, then load just the rows of this page.
         keys = []
         for i, part in enumerate(self.parts):
             keys += self._keys_part(i, part, top)
+        wanted = self._merged(keys, bottom, top)
+        loaded = {row.pk: row for row in self.loader(wanted)}
+        return self._finished([loaded[pk] for pk in wanted if pk in loaded], number)
+
+    def _page_beside_known_keys(self, number: int, bottom: int, top: int) -> Page:
+        """A near page when some parts' keys are known: the other parts' rows are read whole (their
+        keys come with them) and only the known rows that land on the page are loaded, so a page
+        of the queried parts alone takes one query, not a query for keys and one for rows."""
+        rows, keys = {}, []
+        for i, part in enumerate(self.parts):
+            if i in self.whole:
+                keys += self._whole_keys[i][:top]
+                continue
+            for row in self._first(part.order_by(*self.ordering), top, lambda row: row.pk):
+                rows[row.pk] = row
+                keys.append((*self._key_of(row), row.pk))
+        wanted = self._merged(keys, bottom, top)
+        missing = [pk for pk in wanted if pk not in rows]
+        if missing:
+            rows.update((row.pk, row) for row in self.loader(missing))
+        return self._finished([rows[pk] for pk in wanted if pk in rows], number)
+
+    def _key_of(self, row) -> tuple:
+        return tuple(getattr(row, f) for f in self._fields)
+
+    def _merged(self, keys: list[tuple], bottom: int, top: int) -> list:
+        """The pks of the page's rows, from the keys of every part's first rows."""
         if self.known_keys is not None:
             keys = list({key[-1]: key for key in keys}.values())  # a row in two parts once
         keys.sort(key=lambda key: key[:-1], reverse=self._reverse)
-        wanted = [key[-1] for key in keys[bottom:top]]
-        loaded = {row.pk: row for row in self.loader(wanted)}
-        return self._get_page([loaded[pk] for pk in wanted if pk in loaded], number, self)
+        return [key[-1] for key in keys[bottom:top]]
+
+    def _finished(self, rows: list, number: int) -> Page:
+        if self.prefetch:
+            prefetch_related_objects(rows, *self.prefetch)
+        return self._get_page(rows, number, self)
 
 
 def _ids_of(keys) -> list:

@@ -1,9 +1,9 @@
 """Paging through disjoint parts: counted one by one, merged in order, sealed rows taken out."""
 
 import pytest
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
-from safezone.cases.models import Case
+from safezone.cases.models import Case, Participant
 from safezone.common.paging import PartsPaginator
 
 
@@ -77,8 +77,9 @@ def keys_of(*cases):
     return [(c.opened_on, c.pk, c.pk) for c in newest_first(*cases)]
 
 
+@pytest.mark.parametrize("direct_rows", [0, 100])
 @pytest.mark.parametrize("per_page", [1, 2, 10])
-def test_known_keys_that_repeat_a_row_of_the_scope_show_and_count_it_once(world, per_page):
+def test_known_keys_that_repeat_a_row_of_the_scope_show_and_count_it_once(world, per_page, direct_rows):
     # The short part's keys came with its ids (no query) and include case_b, which the first
     # part (the crisis centre's cases) holds as well.
     parts = [
@@ -94,6 +95,7 @@ def test_known_keys_that_repeat_a_row_of_the_scope_show_and_count_it_once(world,
         whole={1},
         known_keys={1: keys_of(world.case_b, world.case_c, world.case_d)},
     )
+    p.direct_rows = direct_rows  # 0: keys first, then rows; 100: the scope's rows read whole
     assert p.count == 4
     shown = [case for number in p.page_range for case in p.page(number)]
     assert shown == newest_first(world.case_a, world.case_b, world.case_c, world.case_d)
@@ -146,3 +148,45 @@ def test_excluded_rows_dropped_after_reading_or_by_the_database_give_the_same_pa
     p.spare = spare
     assert p.count == 2
     assert [case for number in p.page_range for case in p.page(number)] == order[2:]
+
+
+def test_a_page_beside_known_keys_loads_only_the_known_rows_it_shows(world, django_assert_num_queries):
+    order = newest_first(world.case_a, world.case_b, world.case_c, world.case_d)
+    known, queried = order[:1] + order[2:3], order[1:2] + order[3:]
+    loaded = []
+
+    def loader(keys):
+        loaded.append(sorted(keys))
+        return Case.objects.filter(pk__in=keys)
+
+    p = PartsPaginator(
+        [Case.objects.filter(pk__in=[c.pk for c in queried]), None],
+        1,
+        ordering=("-opened_on", "-pk"),
+        cap=100,
+        loader=loader,
+        whole={1},
+        known_keys={1: keys_of(*known)},
+    )
+    assert p.count == 4  # (counted first: a page asks for the count)
+    with django_assert_num_queries(2):  # the queried part's rows, then the known row shown
+        assert list(p.page(1)) == order[:1]
+    with django_assert_num_queries(1):  # the queried part's rows alone: nothing known on the page
+        assert list(p.page(2)) == order[1:2]
+    assert loaded == [[order[0].pk]]
+
+
+def test_related_rows_are_read_once_for_the_page_alone(world, django_assert_num_queries):
+    p = PartsPaginator(
+        [Case.objects.filter(owner_agency=world.crisis), Case.objects.exclude(owner_agency=world.crisis)],
+        1,
+        ordering=("-opened_on", "-pk"),
+        cap=100,
+        loader=lambda keys: Case.objects.filter(pk__in=keys),
+        prefetch=(Prefetch("participants", queryset=Participant.objects.all(), to_attr="listed"),),
+    )
+    assert p.count == 4
+    with django_assert_num_queries(4):  # keys of each part, the page's row, its participants
+        (case,) = p.page(2)
+    assert case == newest_first(world.case_a, world.case_b, world.case_c, world.case_d)[1]
+    assert sorted(x.pk for x in case.listed) == sorted(case.participants.values_list("pk", flat=True))
