@@ -93,7 +93,6 @@ def totp_activate(*, user: User, secret: str):
 def totp_secret_for(label: str, seed: str) -> str:
     """A base32 TOTP secret derived from a label and a seed: stable for the demo, never for real use."""
     import base64
-    import hashlib
 
     return base64.b32encode(hashlib.sha256(f"{seed}:{label}".encode()).digest()[:20]).decode("ascii")
 
