@@ -205,9 +205,10 @@ class Consent(models.Model):
 
 class AccessStamp(models.Model):
     """One row: a random value the database itself replaces (triggers, `access/db.py`) whenever a
-    case team, a break-glass, a seal, a district or the districts an agency serves change. What the
-    policy derives from those tables is cached under it (`access.selectors`): a new stamp, and no
-    cached reach is used again; a write that is rolled back leaves a value that never recurs.
+    case team, a break-glass, a seal, a district or the districts an agency serves change, or a
+    case changes hands (owner, unit, agency or district). What the policy derives from those is
+    cached under it (`access.selectors`): a new stamp, and no cached reach is used again; a write
+    that is rolled back leaves a value that never recurs.
     """
 
     value = models.CharField(max_length=40)

@@ -292,11 +292,15 @@ OWN_PURPOSE = {
 }
 
 
+# (Action.values builds its list anew each time it is read; every list asks this.)
+_ALL_ACTIONS = frozenset(Action.values)
+
+
 def purpose_allows(purpose: str, action: str) -> bool:
     """Whether this purpose can ever serve this action."""
     if action in OWN_PURPOSE and OWN_PURPOSE[action] != purpose:
         return False
-    return action in PURPOSE_ACTIONS.get(purpose, Action.values)
+    return action in PURPOSE_ACTIONS.get(purpose, _ALL_ACTIONS)
 
 
 def policy_for(role: str) -> RolePolicy:

@@ -1,6 +1,7 @@
 """Questions the policy answers: which records may this user reach, and may they do this to that one."""
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -244,14 +245,16 @@ class CaseReach:
     names its cases as a list of ids with the sealed ones already taken out: a few thousand at
     most, read whole in one query rather than counted and paged. `keys` has, for each bounded
     part, its cases' keys newest first (DayKeys), read with the team rows themselves: an
-    unfiltered list orders them without looking the cases up. These may include cases of the
-    scope (a team case the agency owns as well); the list tells them apart by id.
+    unfiltered list orders them without looking the cases up. `sealed_in_scope`: the sealed ids
+    are all cases of the scope (the others could not show anyway), so a list counts the scope's
+    reachable cases as its count less their number.
     """
 
     parts: list[Q]
     sealed: object  # case ids (a list, or a subquery when there are many)
     bounded: frozenset[int] = frozenset()
     keys: dict[int, Sequence[tuple]] = field(default_factory=dict)
+    sealed_in_scope: bool = False
 
     def q(self) -> Q:
         """One condition for all reachable cases."""
@@ -324,11 +327,12 @@ def _cached(key: str, compute, stamp: str | None):
     return value
 
 
-def _stamped_widening_and_seals(user, action: str, grants: list[Grant], stamp: str | None) -> tuple:
-    """_widening_and_seals, cached under the access stamp (not when they came back as subqueries)."""
-    # What the three queries depend on besides the stamped tables: the user, whether the action
-    # can break the glass, the team conditions (agency, and worker below agency scope) and the
-    # seal targets (the user's units and agencies); a live break-glass until it expires.
+def _stamped_widening_and_seals(user, action: str, grants: list[Grant], stamp: str | None, scope: Q | None) -> tuple:
+    """_widening_and_seals, cached under the access stamp (not when they came back as subqueries);
+    told apart from the cases of `scope` (over Case) when it is given (see _Named)."""
+    # What the queries depend on besides the stamped tables: the user, whether the action can
+    # break the glass, the team conditions (agency, and worker below agency scope), the seal
+    # targets (the user's units and agencies) and the scope; a live break-glass until it expires.
     memberships = memberships_of(user)
     key = "|".join(
         [
@@ -336,6 +340,7 @@ def _stamped_widening_and_seals(user, action: str, grants: list[Grant], stamp: s
             ",".join(sorted(f"{g.membership.agency_id}/{int(g.scope < Scope.AGENCY)}" for g in grants)),
             ",".join(sorted({str(m.unit_id) for m in memberships if m.unit_id})),
             ",".join(sorted({str(m.agency_id) for m in memberships})),
+            hashlib.sha256(str(scope).encode()).hexdigest()[:24] if scope is not None else "-",
         ]
     )
 
@@ -343,26 +348,40 @@ def _stamped_widening_and_seals(user, action: str, grants: list[Grant], stamp: s
         team, glass, sealed, expires = _widening_and_seals(user, action, grants)
         if not isinstance(team, dict):
             return (team, glass, sealed), timezone.now()  # subqueries: not kept
-        return _Named.of(team, glass, sealed), expires
+        inside = _within(scope, [*team, *glass, *sealed]) if scope is not None else None
+        return _Named.of(team, glass, sealed, inside), expires
 
     return _cached(key, compute, stamp)
+
+
+def _within(scope: Q, ids: list[int]) -> set[int]:
+    """Which of these cases the scope holds (one query on the primary key)."""
+    if not ids:
+        return set()
+    return set(apps.get_model("cases", "Case").objects.filter(scope, pk__any=ids).values_list("pk", flat=True))
 
 
 @dataclass(frozen=True)
 class _Named:
     """Case-team and break-glass cases, few enough to name: each as ids in list order (newest
-    first) with their opening dates as day numbers, the sealed ones (and, for break-glass, the
-    team's) taken out; and the sealed ids. Plain lists of numbers: quick to cache and read back."""
+    first) with their opening dates as day numbers, the sealed ones and those the scope holds (and,
+    for break-glass, the team's) taken out; and the sealed ids, those the scope holds alone when
+    it was given (`within_scope`). Plain lists of numbers: quick to cache and read back.
+
+    Telling them apart from the scope is cached like the rest: a case's owner, unit, agency or
+    district, which the scope reads, renews the stamp when it changes (access/db.py).
+    """
 
     team: list[int]
     team_days: list[int]
     glass: list[int]
     glass_days: list[int]
     sealed: list[int]
+    within_scope: bool = False
 
     @classmethod
-    def of(cls, team: dict, glass: dict, sealed: list) -> "_Named":
-        out = set(sealed)
+    def of(cls, team: dict, glass: dict, sealed: list, inside: set[int] | None = None) -> "_Named":
+        out = set(sealed) | (inside or set())
         team_keys = sorted(((opened.toordinal(), pk) for pk, opened in team.items() if pk not in out), reverse=True)
         out |= set(team)
         glass_keys = sorted(((opened.toordinal(), pk) for pk, opened in glass.items() if pk not in out), reverse=True)
@@ -371,7 +390,8 @@ class _Named:
             team_days=[day for day, _pk in team_keys],
             glass=[pk for _day, pk in glass_keys],
             glass_days=[day for day, _pk in glass_keys],
-            sealed=sorted(sealed),
+            sealed=sorted(set(sealed) & inside if inside is not None else sealed),
+            within_scope=inside is not None,
         )
 
 
@@ -412,20 +432,23 @@ def case_reach(user, action: str, purpose: str, prefix: str = "") -> CaseReach:
         return CaseReach(parts=[], sealed=[])
     stamp = access_stamp()
     _fill_districts(grants, stamp)
-    scope = Q(pk__in=[])
+    scope, plain = Q(pk__in=[]), Q(pk__in=[])
     for grant in _broadest_per_agency(grants):
         scope |= grant.case_q(prefix)
+        plain |= grant.case_q()
     parts = [scope]
-    found = _stamped_widening_and_seals(user, action, grants, stamp)
+    # A meeting's scope is its agenda, which no stamp follows: its cases are not told apart ahead.
+    meeting = purpose == Purpose.MEETING
+    found = _stamped_widening_and_seals(user, action, grants, stamp, None if meeting else plain)
     if isinstance(found, _Named):
-        # Few enough to name: the sealed and the already-counted are out, so each part is a short
+        # Few enough to name: the sealed and the scope's own are out, so each part is a short
         # list of ids the database looks up on the primary key.
-        if purpose == Purpose.MEETING:
+        if meeting:
             # A meeting member reaches the agenda and nothing else: no case team, no break-glass.
             found = _Named([], [], [], [], found.sealed)
         return _named_reach(scope, found, prefix)
     team, glass, sealed = found
-    if purpose == Purpose.MEETING:
+    if meeting:
         team = glass = []
     if _nonempty(team):
         parts.append(Q(**{f"{prefix}pk__in": team}) & ~scope)
@@ -445,12 +468,19 @@ def _named_reach(scope: Q, named: _Named, prefix: str) -> CaseReach:
         if ids:
             bounded.add(len(parts))
             keys[len(parts)] = DayKeys(days, ids)
-            parts.append(Q(**{f"{prefix}pk__any": ids}) & ~scope)
+            # (none of them in the scope: _Named took those out)
+            parts.append(Q(**{f"{prefix}pk__any": ids}))
     if prefix and named.sealed:
         # Through a prefix the exclusion names the related case, not the row itself.
         parts[0] = scope & ~Q(**{f"{prefix}pk__any": named.sealed})
         return CaseReach(parts=parts, sealed=[], bounded=frozenset(bounded), keys=keys)
-    return CaseReach(parts=parts, sealed=named.sealed, bounded=frozenset(bounded), keys=keys)
+    return CaseReach(
+        parts=parts,
+        sealed=named.sealed,
+        bounded=frozenset(bounded),
+        keys=keys,
+        sealed_in_scope=named.within_scope,
+    )
 
 
 def case_filter(user, action: str, purpose: str, prefix: str = "") -> Q:

@@ -55,7 +55,8 @@ def case_pages(reach: CaseReach, rows: QuerySet[Case]) -> PartsPaginator:
     """The pages of a case list: the cases of `rows` (the list's filters) within `reach`, newest
     first, counted up to SAFEZONE_LIST_COUNT_CAP."""
     # Unfiltered, the team's cases are ordered by the keys read with the team (no lookup of each
-    # case, no query of their own); a filter must be checked on the cases themselves.
+    # case, no query of their own), and the sealed cases, when the reach knows them all to be the
+    # scope's, are counted without a lookup; a filter must be checked on the cases themselves.
     known = reach.keys if not rows.query.where else None
     return PartsPaginator(
         [None if known and i in known else _listed(rows.filter(part)) for i, part in enumerate(reach.parts)],
@@ -63,10 +64,11 @@ def case_pages(reach: CaseReach, rows: QuerySet[Case]) -> PartsPaginator:
         ordering=("-opened_on", "-pk"),
         exclude=reach.exclusion(),
         cap=settings.SAFEZONE_LIST_COUNT_CAP,
-        loader=lambda keys: _listed(Case.objects.filter(pk__in=keys)),
+        loader=lambda keys: _listed(Case.objects.filter(pk__any=keys)),
         whole=reach.bounded,
         excluded_ids=reach.sealed if isinstance(reach.sealed, list) else None,
         known_keys=known,
+        excluded_within=0 if known is not None and reach.sealed_in_scope else None,
         prefetch=(_headline_prefetch(),),
     )
 

@@ -2,10 +2,12 @@
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db import connection, connections
 from django.db.models import prefetch_related_objects
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
-import safezone.common.lookups  # noqa: F401  (the `__any` lookup counts excluded ids)
+from safezone.common.lookups import ids_of  # (and the `__any` lookup, which counts excluded ids)
 
 
 class CappedPaginator(Paginator):
@@ -42,14 +44,18 @@ class PartsPaginator(CappedPaginator):
     are short (a list of ids, `exclude` already applied): their ordering keys are read at once,
     which gives both their count and their share of any page in one query, or come ready in
     `known_keys` (read along with the ids, e.g. a case team's): then they need no query (their
-    queryset may be None), but may repeat rows of the other parts, which are told apart by pk.
+    queryset may be None). When `excluded_ids` are all rows of one part, `excluded_within`
+    names it: that part is counted without looking them up, and the others hold none of them.
     Related rows in `prefetch` (lookups for prefetch_related_objects) are read for the rows of
     the page alone, in one query, however many parts and loads the page took.
     """
 
     spare = 10  # rows read beyond a page, to drop excluded ones from (see _first)
-    # Up to this many rows a part, beside known keys, its rows are read whole rather than its keys
-    # first (see _page_beside_known_keys).
+    # Up to this many excluded ids go with the query (as cheap as reading a few rows more); more
+    # are dropped from the rows read (see _first).
+    sent_excluded = 50
+    # A page that ends within this many rows, beside known keys, is read in one query (see
+    # _page_beside_known_keys); further on, keys first, then the page's rows.
     direct_rows = 100
 
     def __init__(
@@ -64,6 +70,7 @@ class PartsPaginator(CappedPaginator):
         whole=frozenset(),
         excluded_ids: list | None = None,
         known_keys: dict[int, list[tuple]] | None = None,
+        excluded_within: int | None = None,
         prefetch: tuple = (),
     ):
         super().__init__([], per_page, cap)
@@ -71,7 +78,9 @@ class PartsPaginator(CappedPaginator):
         self.whole = frozenset(whole)
         # `exclude` as a list of primary keys, when it is one: counted by subtraction (below).
         self.excluded_ids = excluded_ids or None
-        # loader(keys) gives the full rows for a page's keys (one query instead of one per part).
+        self.excluded_within = excluded_within
+        # loader(keys) gives the full rows (a queryset) for a page's keys: a list, or ids_of(...)
+        # for the `__any` lookup (one query instead of one per part).
         self.loader = loader
         self.known_keys = known_keys
         if known_keys is not None and loader is None:
@@ -97,26 +106,20 @@ class PartsPaginator(CappedPaginator):
 
     def _count_part(self, i: int, part) -> int:
         if i in self.whole:
-            keys = self._whole_keys[i]
-            if self.known_keys is None or not keys:
-                return len(keys)
-            # Known keys may repeat rows of the long parts before this one: count those once
-            # (looked up on the primary key: faster than checking every row of the part).
-            ids = _ids_of(keys)
-            repeated = sum(
-                self.parts[j].filter(pk__any=ids).order_by().count() for j in range(i) if j not in self.whole
-            )
-            return len(keys) - repeated
+            return len(self._whole_keys[i])
+        if self.excluded_ids and self.excluded_within not in (None, i):
+            return min(part.order_by()[: self.cap + 1].count(), self.cap + 1)  # holds none of them
         if self.excluded_ids:
             # All rows minus the excluded among them: two index counts, where filtering every row
-            # against the list cost five times as much (measured at 1M cases, 786 sealed ids).
-            # Counting up to cap + 1 + len(ids) keeps the difference exact up to the cap.
+            # against the list cost five times as much (measured at 1M cases, 786 sealed ids); one,
+            # when they are known to be rows of this part. Counting up to cap + 1 + len(ids) keeps
+            # the difference exact up to the cap.
             ids = self.excluded_ids
             limit = self.cap + 1 + len(ids)
             total = part.order_by()[:limit].count()
             if total >= limit:  # more than the cap even if every excluded row is among them
                 return self.cap + 1
-            inside = part.filter(pk__any=ids).order_by().count()
+            inside = len(ids) if self.excluded_within == i else part.filter(pk__any=ids).order_by().count()
             return min(total - inside, self.cap + 1)
         return min(self._rows(part).order_by()[: self.cap + 1].count(), self.cap + 1)
 
@@ -128,12 +131,12 @@ class PartsPaginator(CappedPaginator):
     def _first(self, ordered, top: int, pk_of) -> list:
         """The first `top` rows of an ordered part that are not excluded.
 
-        Excluded rows are few among many: a few rows more than the page needs are read and the
-        excluded dropped here, rather than the whole list of ids sent with the query (sending and
-        planning 900 ids cost 2 ms, the query itself 0.1 ms). With too many of them among the
-        first rows, the database takes them out after all.
+        Excluded rows are few among many: past `sent_excluded` of them, a few rows more than the
+        page needs are read and the excluded dropped here, rather than the whole list of ids sent
+        with the query (sending and planning 900 ids cost 2 ms, the query itself 0.1 ms). With too
+        many of them among the first rows, the database takes them out after all.
         """
-        if self.excluded_ids:
+        if self._drops_excluded:
             excluded = self._excluded_set
             want = top + min(len(excluded), max(self.spare, top // 4))
             rows = list(ordered[:want])
@@ -145,6 +148,11 @@ class PartsPaginator(CappedPaginator):
     @cached_property
     def _excluded_set(self) -> frozenset:
         return frozenset(self.excluded_ids or ())
+
+    @property
+    def _drops_excluded(self) -> bool:
+        """Whether excluded rows are read and dropped here rather than left out by the query."""
+        return len(self._excluded_set) > self.sent_excluded
 
     @cached_property
     def count(self) -> int:
@@ -166,7 +174,9 @@ class PartsPaginator(CappedPaginator):
             rows.sort(key=self._key_of, reverse=self._reverse)
             return self._finished(rows[bottom:top], number)
         if self.known_keys is not None and top <= self.direct_rows:
-            return self._page_beside_known_keys(number, bottom, top)
+            page = self._page_beside_known_keys(number, bottom, top)
+            if page is not None:
+                return page
         # Several parts: merge on the ordering keys alone, then load just the rows of this page.
         keys = []
         for i, part in enumerate(self.parts):
@@ -175,31 +185,41 @@ class PartsPaginator(CappedPaginator):
         loaded = {row.pk: row for row in self.loader(wanted)}
         return self._finished([loaded[pk] for pk in wanted if pk in loaded], number)
 
-    def _page_beside_known_keys(self, number: int, bottom: int, top: int) -> Page:
-        """A near page when some parts' keys are known: the other parts' rows are read whole (their
-        keys come with them) and only the known rows that land on the page are loaded, so a page
-        of the queried parts alone takes one query, not a query for keys and one for rows."""
-        rows, keys = {}, []
+    def _page_beside_known_keys(self, number: int, bottom: int, top: int) -> Page | None:
+        """A near page when some parts' keys are known, in one query: the first rows of each
+        queried part and the known rows that could be on the page, loaded together in list order.
+        None when too many excluded rows came first."""
+        excluded = self._excluded_set if self._drops_excluded else frozenset()
+        want = top + (min(len(excluded), max(self.spare, top // 4)) if excluded else 0)
+        known = [key[-1] for i in sorted(self.whole) for key in self._whole_keys[i][:top]]
+        rows = list(self.loader(self._first_ids(want, known)).order_by(*self.ordering)[:want])
+        kept = [row for row in rows if row.pk not in excluded]
+        # Each queried part gave its first `want` rows: if `top` of the first `want` rows of all
+        # are not excluded, they are the first `top` of the list (and all of it when fewer came).
+        if len(kept) >= top or len(rows) < want:
+            return self._finished(kept[bottom:top], number)
+        return None
+
+    def _first_ids(self, want: int, known: list) -> RawSQL:
+        """The ids of each queried part's first `want` rows and the `known` ids, as one subquery
+        for the loader (common.lookups.ids_of): put together from the parts' compiled SQL, as the
+        ORM's union refuses a LIMIT in its parts on SQLite, and building it from querysets cost
+        more than the query itself."""
+        subqueries, vendor = [], None
         for i, part in enumerate(self.parts):
-            if i in self.whole:
-                keys += self._whole_keys[i][:top]
-                continue
-            for row in self._first(part.order_by(*self.ordering), top, lambda row: row.pk):
-                rows[row.pk] = row
-                keys.append((*self._key_of(row), row.pk))
-        wanted = self._merged(keys, bottom, top)
-        missing = [pk for pk in wanted if pk not in rows]
-        if missing:
-            rows.update((row.pk, row) for row in self.loader(missing))
-        return self._finished([rows[pk] for pk in wanted if pk in rows], number)
+            if i not in self.whole:
+                if self.exclude is not None and not self._drops_excluded:
+                    part = part.exclude(self.exclude)
+                ids = part.order_by(*self.ordering).values_list("pk")[:want]
+                subqueries.append(ids.query.get_compiler(ids.db).as_sql())
+                vendor = connections[ids.db].vendor
+        return ids_of(subqueries, known, vendor or connection.vendor)
 
     def _key_of(self, row) -> tuple:
         return tuple(getattr(row, f) for f in self._fields)
 
     def _merged(self, keys: list[tuple], bottom: int, top: int) -> list:
         """The pks of the page's rows, from the keys of every part's first rows."""
-        if self.known_keys is not None:
-            keys = list({key[-1]: key for key in keys}.values())  # a row in two parts once
         keys.sort(key=lambda key: key[:-1], reverse=self._reverse)
         return [key[-1] for key in keys[bottom:top]]
 
@@ -207,13 +227,6 @@ class PartsPaginator(CappedPaginator):
         if self.prefetch:
             prefetch_related_objects(rows, *self.prefetch)
         return self._get_page(rows, number, self)
-
-
-def _ids_of(keys) -> list:
-    """The row ids of a list of keys (the last item of each); a sequence that keeps them apart
-    (access.selectors.DayKeys) gives them without making every key."""
-    ids = getattr(keys, "ids", None)
-    return list(ids) if ids is not None else [key[-1] for key in keys]
 
 
 def page_of(queryset, page_number, per_page: int | None = None, cap: int | None = None) -> Page:

@@ -1,6 +1,6 @@
-"""The cached part of the policy (case teams, break-glass, seals, districts) is never used stale:
-the database renews the access stamp on every write to those tables, and a break-glass leaves
-the cache when it expires."""
+"""The cached part of the policy (case teams, break-glass, seals, districts, and which of them a
+scope already holds) is never used stale: the database renews the access stamp on every write to
+those tables and whenever a case changes hands, and a break-glass leaves the cache when it expires."""
 
 import datetime as dt
 
@@ -13,7 +13,8 @@ from safezone.access.models import BreakGlass, CaseGrant, Seal
 from safezone.access.policy import Action, Purpose
 from safezone.access.selectors import access_stamp, case_reach
 from safezone.access.services import break_glass_open, case_grant_add, seal_add
-from safezone.cases.selectors import cases_visible_to
+from safezone.cases.models import Case
+from safezone.cases.selectors import case_pages, cases_visible_to
 from safezone.directory.models import Agency, Territory
 
 CW = Purpose.CASE_WORK
@@ -41,6 +42,9 @@ def _writes(world):
         "district renamed": lambda: Territory.objects.filter(pk=world.vologda.pk).update(name_en="Vologda city"),
         "districts served": lambda: world.police.districts_served.add(world.sokolsky),
         "raw SQL": lambda: connection.cursor().execute("DELETE FROM access_seal"),
+        "case to another worker": lambda: Case.objects.filter(pk=world.case_a.pk).update(owner_worker=world.boris),
+        "case to another unit": lambda: Case.objects.filter(pk=world.case_a.pk).update(owner_unit=None),
+        "case to another district": lambda: Case.objects.filter(pk=world.case_d.pk).update(district=world.sokolsky),
     }
 
 
@@ -56,6 +60,9 @@ def _writes(world):
         "district renamed",
         "districts served",
         "raw SQL",
+        "case to another worker",
+        "case to another unit",
+        "case to another district",
     ],
 )
 def test_every_write_to_what_the_cache_is_made_of_renews_the_stamp(world, write):
@@ -117,3 +124,36 @@ def test_a_write_rolled_back_leaves_no_stale_reach_behind(world):
         raise RuntimeError("rolled back")
     assert access_stamp() == before
     assert world.case_d in visible(world.kira, coordination)
+
+
+def test_editing_a_case_without_changing_hands_keeps_the_stamp(world):
+    before = access_stamp()
+    Case.objects.filter(pk=world.case_a.pk).update(status=Case.Status.CLOSED)
+    world.case_a.refresh_from_db()
+    world.case_a.save()  # every column written, the same owner
+    assert access_stamp() == before
+
+
+def listed(user) -> tuple[int, list]:
+    """The count and every row of the user's unfiltered case list, as the list page pages it."""
+    user.__dict__.pop("_active_memberships", None)
+    paginator = case_pages(case_reach(user, Action.LIST_CASES, CW), Case.objects.all())
+    return paginator.count, [case for number in paginator.page_range for case in paginator.page(number)]
+
+
+def test_a_team_case_handed_to_its_team_member_is_listed_once(world):
+    case_grant_add(case=world.case_b, agency=world.crisis, user=world.anna, source=CaseGrant.Source.REFERRAL)
+    both = sorted([world.case_a, world.case_b], key=lambda c: (c.opened_on, c.pk), reverse=True)
+    assert listed(world.anna) == (2, both)
+    Case.objects.filter(pk=world.case_b.pk).update(owner_worker=world.anna)  # now in her own scope
+    assert listed(world.anna) == (2, both)
+
+
+def test_a_sealed_case_handed_into_the_scope_stays_hidden(world):
+    # Sealed from Anna while outside her scope (her reach then has nothing to take out), then
+    # handed to her: the seal still wins, at once.
+    seal_add(actor=world.boris, case=world.case_b, purpose=CW, reason="Конфликт интересов", user=world.anna)
+    assert visible(world.anna) == {world.case_a}
+    Case.objects.filter(pk=world.case_b.pk).update(owner_worker=world.anna)
+    assert visible(world.anna) == {world.case_a}
+    assert listed(world.anna) == (1, [world.case_a])

@@ -21,7 +21,7 @@ def newest_first(*cases):
 
 @pytest.mark.parametrize("load_at_once", [False, True])
 def test_pages_follow_one_order_across_the_parts(world, load_at_once):
-    loader = (lambda keys: Case.objects.filter(pk__in=keys)) if load_at_once else None
+    loader = (lambda keys: Case.objects.filter(pk__any=keys)) if load_at_once else None
     p = paginator(world, loader=loader)
     order = newest_first(world.case_a, world.case_b, world.case_c, world.case_d)
     assert p.count == 4 and p.num_pages == 2
@@ -54,7 +54,7 @@ def test_a_short_part_read_whole_gives_the_same_count_and_pages(world):
         2,
         ordering=("-opened_on", "-pk"),
         cap=100,
-        loader=lambda keys: Case.objects.filter(pk__in=keys),
+        loader=lambda keys: Case.objects.filter(pk__any=keys),
         whole={1},
     )
     assert p.count == 4
@@ -79,26 +79,61 @@ def keys_of(*cases):
 
 @pytest.mark.parametrize("direct_rows", [0, 100])
 @pytest.mark.parametrize("per_page", [1, 2, 10])
-def test_known_keys_that_repeat_a_row_of_the_scope_show_and_count_it_once(world, per_page, direct_rows):
-    # The short part's keys came with its ids (no query) and include case_b, which the first
-    # part (the crisis centre's cases) holds as well.
-    parts = [
-        Case.objects.filter(owner_agency=world.crisis),
-        Case.objects.filter(pk__any=[world.case_b.pk, world.case_c.pk, world.case_d.pk]),
-    ]
+def test_known_keys_beside_a_queried_part_give_one_order_near_and_far(world, per_page, direct_rows):
+    # The short part's keys came with its ids (no query); it holds no row of the first part.
     p = PartsPaginator(
-        parts,
+        [Case.objects.filter(owner_agency=world.crisis), None],
         per_page,
         ordering=("-opened_on", "-pk"),
         cap=100,
-        loader=lambda keys: Case.objects.filter(pk__in=keys),
+        loader=lambda keys: Case.objects.filter(pk__any=keys),
         whole={1},
-        known_keys={1: keys_of(world.case_b, world.case_c, world.case_d)},
+        known_keys={1: keys_of(world.case_c, world.case_d)},
     )
-    p.direct_rows = direct_rows  # 0: keys first, then rows; 100: the scope's rows read whole
+    p.direct_rows = direct_rows  # 0: keys first, then rows; 100: the page's rows in one query
     assert p.count == 4
     shown = [case for number in p.page_range for case in p.page(number)]
     assert shown == newest_first(world.case_a, world.case_b, world.case_c, world.case_d)
+
+
+@pytest.mark.parametrize("sent", [0, 50])
+@pytest.mark.parametrize("spare", [0, 1, 10])
+def test_a_near_page_beside_known_keys_leaves_excluded_rows_out_either_way(world, sent, spare):
+    # The crisis centre's newest case is sealed: sent with the query (up to `sent_excluded` ids),
+    # or read and dropped, or (no spare rows to drop it from) the page is read in two steps.
+    crisis = newest_first(world.case_a, world.case_b)
+    p = PartsPaginator(
+        [Case.objects.filter(owner_agency=world.crisis), None],
+        1,
+        ordering=("-opened_on", "-pk"),
+        exclude=Q(pk__in=[crisis[0].pk]),
+        cap=100,
+        loader=lambda keys: Case.objects.filter(pk__any=keys),
+        whole={1},
+        excluded_ids=[crisis[0].pk],
+        excluded_within=0,
+        known_keys={1: keys_of(world.case_c, world.case_d)},
+    )
+    p.sent_excluded, p.spare = sent, spare
+    assert p.count == 3
+    shown = [case for number in p.page_range for case in p.page(number)]
+    assert shown == newest_first(crisis[1], world.case_c, world.case_d)
+
+
+def test_excluded_ids_within_one_part_are_counted_without_a_lookup(world, django_assert_num_queries):
+    newest = newest_first(world.case_a, world.case_b)[0]
+    p = PartsPaginator(
+        [Case.objects.filter(owner_agency=world.crisis), Case.objects.exclude(owner_agency=world.crisis)],
+        10,
+        ordering=("-opened_on", "-pk"),
+        exclude=Q(pk__in=[newest.pk]),
+        cap=100,
+        excluded_ids=[newest.pk],
+        excluded_within=0,
+    )
+    with django_assert_num_queries(2):  # one count a part, none for the excluded rows
+        assert p.count == 3
+    assert newest not in list(p.page(1))
 
 
 def test_known_keys_past_the_cap_need_no_count_of_their_own(world, django_assert_num_queries):
@@ -108,7 +143,7 @@ def test_known_keys_past_the_cap_need_no_count_of_their_own(world, django_assert
         10,
         ordering=("-opened_on", "-pk"),
         cap=1,
-        loader=lambda keys: Case.objects.filter(pk__in=keys),
+        loader=lambda keys: Case.objects.filter(pk__any=keys),
         whole={1},
         known_keys={1: keys_of(world.case_c)},
     )
@@ -129,11 +164,13 @@ def test_excluded_ids_past_the_cap_are_not_counted_one_by_one(world, django_asse
         assert p.capped and p.count == 2
 
 
+@pytest.mark.parametrize("sent", [0, 50])
 @pytest.mark.parametrize("spare", [0, 1, 10])
 @pytest.mark.parametrize("load_at_once", [False, True])
-def test_excluded_rows_dropped_after_reading_or_by_the_database_give_the_same_pages(world, spare, load_at_once):
-    # Excluded: the newest two. With no spare rows the database must take them out; with some,
-    # they are read and dropped here (with one spare, the second is left to the database).
+def test_excluded_rows_dropped_after_reading_or_by_the_database_give_the_same_pages(world, sent, spare, load_at_once):
+    # Excluded: the newest two. Sent with the query (up to `sent_excluded` ids), or: with no spare
+    # rows the database must take them out; with some, they are read and dropped here (with one
+    # spare, the second is left to the database).
     order = newest_first(world.case_a, world.case_b, world.case_c, world.case_d)
     sealed = [order[0].pk, order[1].pk]
     p = PartsPaginator(
@@ -142,38 +179,30 @@ def test_excluded_rows_dropped_after_reading_or_by_the_database_give_the_same_pa
         ordering=("-opened_on", "-pk"),
         exclude=Q(pk__in=sealed),
         cap=100,
-        loader=(lambda keys: Case.objects.filter(pk__in=keys)) if load_at_once else None,
+        loader=(lambda keys: Case.objects.filter(pk__any=keys)) if load_at_once else None,
         excluded_ids=sealed,
     )
-    p.spare = spare
+    p.sent_excluded, p.spare = sent, spare
     assert p.count == 2
     assert [case for number in p.page_range for case in p.page(number)] == order[2:]
 
 
-def test_a_page_beside_known_keys_loads_only_the_known_rows_it_shows(world, django_assert_num_queries):
+def test_a_near_page_beside_known_keys_takes_one_query(world, django_assert_num_queries):
     order = newest_first(world.case_a, world.case_b, world.case_c, world.case_d)
     known, queried = order[:1] + order[2:3], order[1:2] + order[3:]
-    loaded = []
-
-    def loader(keys):
-        loaded.append(sorted(keys))
-        return Case.objects.filter(pk__in=keys)
-
     p = PartsPaginator(
         [Case.objects.filter(pk__in=[c.pk for c in queried]), None],
         1,
         ordering=("-opened_on", "-pk"),
         cap=100,
-        loader=loader,
+        loader=lambda keys: Case.objects.filter(pk__any=keys),
         whole={1},
         known_keys={1: keys_of(*known)},
     )
     assert p.count == 4  # (counted first: a page asks for the count)
-    with django_assert_num_queries(2):  # the queried part's rows, then the known row shown
-        assert list(p.page(1)) == order[:1]
-    with django_assert_num_queries(1):  # the queried part's rows alone: nothing known on the page
-        assert list(p.page(2)) == order[1:2]
-    assert loaded == [[order[0].pk]]
+    for number in (1, 2, 3):  # the queried part's first rows and the known ones, together
+        with django_assert_num_queries(1):
+            assert list(p.page(number)) == order[number - 1 : number]
 
 
 def test_related_rows_are_read_once_for_the_page_alone(world, django_assert_num_queries):
@@ -182,7 +211,7 @@ def test_related_rows_are_read_once_for_the_page_alone(world, django_assert_num_
         1,
         ordering=("-opened_on", "-pk"),
         cap=100,
-        loader=lambda keys: Case.objects.filter(pk__in=keys),
+        loader=lambda keys: Case.objects.filter(pk__any=keys),
         prefetch=(Prefetch("participants", queryset=Participant.objects.all(), to_attr="listed"),),
     )
     assert p.count == 4
