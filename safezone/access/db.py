@@ -91,3 +91,13 @@ def case_install_sql(vendor: str) -> list[str]:
 def case_remove_sql(vendor: str) -> list[str]:
     """Statements that undo case_install_sql."""
     return _CASE_REMOVE.get(vendor, [])
+
+
+def run_statements(statements_for):
+    """A migration step (for RunPython) that executes statements_for(vendor) on its database."""
+
+    def run(apps, schema_editor):
+        for statement in statements_for(schema_editor.connection.vendor):
+            schema_editor.execute(statement)
+
+    return run

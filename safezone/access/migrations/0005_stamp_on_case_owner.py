@@ -2,17 +2,7 @@
 
 from django.db import migrations
 
-from safezone.access.db import case_install_sql, case_remove_sql
-
-
-def install(apps, schema_editor):
-    for statement in case_install_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement)
-
-
-def remove(apps, schema_editor):
-    for statement in case_remove_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement)
+from safezone.access.db import case_install_sql, case_remove_sql, run_statements
 
 
 class Migration(migrations.Migration):
@@ -21,4 +11,4 @@ class Migration(migrations.Migration):
         ("cases", "0009_scope_indexes_in_list_order"),  # the table that gets the trigger
     ]
 
-    operations = [migrations.RunPython(install, remove)]
+    operations = [migrations.RunPython(run_statements(case_install_sql), run_statements(case_remove_sql))]
