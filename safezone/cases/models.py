@@ -49,6 +49,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="owned_cases",
+        db_index=False,  # case_worker_agency (below) starts with it
     )
     owner_unit = models.ForeignKey(
         "directory.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -95,6 +96,11 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["owner_agency", "opened_on", "id"], name="case_agency_opened_id"),
             models.Index(fields=["owner_worker", "owner_agency", "opened_on", "id"], name="case_worker_opened_id"),
+            # A worker's own cases counted: on PostgreSQL its repeated keys are stored once with their
+            # rows (deduplication), so ten thousand of them are a dozen pages, as on the one-column
+            # indexes the other scopes count on (agency, unit, district), not the thousand pages of
+            # the ordered index above (measured at 1M cases: 2.5 ms a capped count, 2.0 ms on this).
+            models.Index(fields=["owner_worker", "owner_agency"], name="case_worker_agency"),
             models.Index(fields=["owner_unit", "opened_on", "id"], name="case_unit_opened_id"),
             models.Index(fields=["district", "opened_on", "id"], name="case_district_opened_id"),
             models.Index(fields=["kind", "status"]),

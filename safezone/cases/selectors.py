@@ -58,6 +58,10 @@ def case_pages(reach: CaseReach, rows: QuerySet[Case]) -> PartsPaginator:
     # case, no query of their own), and the sealed cases, when the reach knows them all to be the
     # scope's, are counted without a lookup; a filter must be checked on the cases themselves.
     known = reach.keys if not rows.query.where else None
+    # Unfiltered, a plain reach's conditions name its SQL: compiled once a process (see memo).
+    memo = None
+    if known is not None and reach.plain:
+        memo = repr((rows.db, [part for i, part in enumerate(reach.parts) if i not in known], reach.exclusion()))
     return PartsPaginator(
         [None if known and i in known else _listed(rows.filter(part)) for i, part in enumerate(reach.parts)],
         settings.SAFEZONE_PAGE_SIZE,
@@ -70,6 +74,7 @@ def case_pages(reach: CaseReach, rows: QuerySet[Case]) -> PartsPaginator:
         known_keys=known,
         excluded_within=0 if known is not None and reach.sealed_in_scope else None,
         prefetch=(_headline_prefetch(),),
+        memo=memo,
     )
 
 

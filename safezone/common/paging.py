@@ -1,10 +1,11 @@
 """Pagination of lists in the web interface."""
 
+from collections import OrderedDict
+
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection, connections
 from django.db.models import prefetch_related_objects
-from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
 from safezone.common.lookups import ids_of  # (and the `__any` lookup, which counts excluded ids)
@@ -31,6 +32,29 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.cap
+
+
+class _Recent(OrderedDict):
+    """A per-process memory of the latest few thousand values by key (the oldest forgotten)."""
+
+    kept = 2000
+
+    def remember(self, key, value):
+        self[key] = value
+        self.move_to_end(key)
+        if len(self) > self.kept:
+            self.popitem(last=False)
+        return value
+
+
+# By the SQL of a near page's queried parts: the ordering key of the last row that page showed
+# last time. Known keys past it are left out of the next read of the page (most of a case team
+# lies further back than the newest page of a worker's cases: 25 rows fewer to fetch), and checked
+# once it is read: if one of them belongs on the page after all (a row before it has left the
+# list since), the page is read again with all of them. Only speed depends on it.
+_page_ends = _Recent()
+# By the caller's `memo`: the compiled SQL of the queried parts' first ids (see _first_ids).
+_first_ids_sql = _Recent()
 
 
 class PartsPaginator(CappedPaginator):
@@ -72,6 +96,7 @@ class PartsPaginator(CappedPaginator):
         known_keys: dict[int, list[tuple]] | None = None,
         excluded_within: int | None = None,
         prefetch: tuple = (),
+        memo: str | None = None,
     ):
         super().__init__([], per_page, cap)
         self.prefetch = prefetch
@@ -79,6 +104,9 @@ class PartsPaginator(CappedPaginator):
         # `exclude` as a list of primary keys, when it is one: counted by subtraction (below).
         self.excluded_ids = excluded_ids or None
         self.excluded_within = excluded_within
+        # Names the queried parts and `exclude` when a list makes the same ones again (its database
+        # alias included): the SQL of their first ids is then compiled once a process.
+        self.memo = memo
         # loader(keys) gives the full rows (a queryset) for a page's keys: a list, or ids_of(...)
         # for the `__any` lookup (one query instead of one per part).
         self.loader = loader
@@ -191,21 +219,50 @@ class PartsPaginator(CappedPaginator):
         None when too many excluded rows came first."""
         excluded = self._excluded_set if self._drops_excluded else frozenset()
         want = top + (min(len(excluded), max(self.spare, top // 4)) if excluded else 0)
-        known = [key[-1] for i in sorted(self.whole) for key in self._whole_keys[i][:top]]
-        rows = list(self.loader(self._first_ids(want, known)).order_by(*self.ordering)[:want])
+        known = [key for i in sorted(self.whole) for key in self._whole_keys[i][:top]]
+        subqueries, vendor = self._first_ids(want)
+        memo = repr((vendor, subqueries))
+        end = _page_ends.get(memo)
+        # Known keys past where this page ended last time are left out, then checked (see _page_ends).
+        left = [key for key in known if end is not None and self._after(key[:-1], end)]
+        rows = self._rows_of(subqueries, vendor, [key for key in known if key not in left] if left else known, want)
         kept = [row for row in rows if row.pk not in excluded]
         # Each queried part gave its first `want` rows: if `top` of the first `want` rows of all
         # are not excluded, they are the first `top` of the list (and all of it when fewer came).
-        if len(kept) >= top or len(rows) < want:
-            return self._finished(kept[bottom:top], number)
-        return None
+        full = len(kept) >= top
+        if not full and len(rows) >= want:
+            return None
+        if left:
+            first_left = min(left, key=lambda key: key[:-1]) if not self._reverse else max(left, key=lambda k: k[:-1])
+            if not full or not self._after(first_left[:-1], self._key_of(kept[top - 1])):
+                # A key left out belongs on the page (a row before it left the list): read it whole.
+                rows = self._rows_of(subqueries, vendor, known, want)
+                kept = [row for row in rows if row.pk not in excluded]
+                full = len(kept) >= top
+                if not full and len(rows) >= want:
+                    return None
+        if full:
+            _page_ends.remember(memo, self._key_of(kept[top - 1]))
+        return self._finished(kept[bottom:top], number)
 
-    def _first_ids(self, want: int, known: list) -> RawSQL:
-        """The ids of each queried part's first `want` rows and the `known` ids, as one subquery
-        for the loader (common.lookups.ids_of): put together from the parts' compiled SQL, as the
-        ORM's union refuses a LIMIT in its parts on SQLite, and building it from querysets cost
-        more than the query itself."""
-        subqueries, vendor = [], None
+    def _rows_of(self, subqueries: list, vendor: str, known: list, want: int) -> list:
+        """The first `want` rows, in list order, of the queried parts' first rows and the known keys'."""
+        ids = ids_of(subqueries, [key[-1] for key in known], vendor)
+        return list(self.loader(ids).order_by(*self.ordering)[:want])
+
+    def _after(self, key: tuple, other: tuple) -> bool:
+        """Whether ordering key `key` comes after `other` in the list."""
+        return key < other if self._reverse else key > other
+
+    def _first_ids(self, want: int) -> tuple[list[tuple[str, list]], str]:
+        """The compiled SQL (sql, params) of the ids of each queried part's first `want` rows, and
+        the database's vendor, for common.lookups.ids_of: put together from the parts' compiled
+        SQL, as the ORM's union refuses a LIMIT in its parts on SQLite, and building it from
+        querysets cost more than the query itself."""
+        memo = (self.memo, want, self._drops_excluded) if self.memo is not None else None
+        if memo in _first_ids_sql:
+            return _first_ids_sql[memo]
+        subqueries, vendor = [], connection.vendor
         for i, part in enumerate(self.parts):
             if i not in self.whole:
                 if self.exclude is not None and not self._drops_excluded:
@@ -213,7 +270,9 @@ class PartsPaginator(CappedPaginator):
                 ids = part.order_by(*self.ordering).values_list("pk")[:want]
                 subqueries.append(ids.query.get_compiler(ids.db).as_sql())
                 vendor = connections[ids.db].vendor
-        return ids_of(subqueries, known, vendor or connection.vendor)
+        if memo is None:
+            return subqueries, vendor
+        return _first_ids_sql.remember(memo, (subqueries, vendor))
 
     def _key_of(self, row) -> tuple:
         return tuple(getattr(row, f) for f in self._fields)

@@ -157,3 +157,10 @@ def test_a_sealed_case_handed_into_the_scope_stays_hidden(world):
     Case.objects.filter(pk=world.case_b.pk).update(owner_worker=world.anna)
     assert visible(world.anna) == {world.case_a}
     assert listed(world.anna) == (1, [world.case_a])
+
+
+def test_only_a_reach_written_out_in_values_is_plain(world):
+    # A plain reach's SQL is compiled once a process (cases.selectors.case_pages); a meeting's
+    # scope is a subquery over agendas that moves with the clock, so it never is.
+    assert case_reach(world.anna, Action.LIST_CASES, CW).plain
+    assert not case_reach(world.anna, Action.LIST_CASES, Purpose.MEETING).plain

@@ -4,7 +4,16 @@ import pytest
 from django.db.models import Prefetch, Q
 
 from safezone.cases.models import Case, Participant
+from safezone.common import paging
 from safezone.common.paging import PartsPaginator
+
+
+@pytest.fixture(autouse=True)
+def _forget_page_ends():
+    """What near pages remembered in earlier tests (where they ended) changes how many queries a
+    page takes, never what it shows: each test starts without it."""
+    paging._page_ends.clear()
+    paging._first_ids_sql.clear()
 
 
 def paginator(world, per_page=2, cap=100, exclude=None, loader=None):
@@ -219,3 +228,31 @@ def test_related_rows_are_read_once_for_the_page_alone(world, django_assert_num_
         (case,) = p.page(2)
     assert case == newest_first(world.case_a, world.case_b, world.case_c, world.case_d)[1]
     assert sorted(x.pk for x in case.listed) == sorted(case.participants.values_list("pk", flat=True))
+
+
+def test_a_near_page_leaves_known_keys_past_its_last_end_out_and_reads_them_when_they_belong(
+    world, django_assert_num_queries
+):
+    def pages():
+        p = PartsPaginator(
+            [Case.objects.filter(owner_agency=world.crisis), None],
+            2,
+            ordering=("-opened_on", "-pk"),
+            cap=100,
+            loader=lambda keys: Case.objects.filter(pk__any=keys),
+            whole={1},
+            known_keys={1: keys_of(world.case_c, world.case_d)},
+            memo="crisis cases",
+        )
+        assert p.count  # (counted first, as a page asks for the count)
+        return p
+
+    # Newest first: d (known), b, a (the crisis centre's), c (known).
+    assert list(pages().page(1)) == [world.case_d, world.case_b]  # ended on b
+    p = pages()
+    with django_assert_num_queries(1):  # c, past b, is left out and found not to belong
+        assert list(p.page(1)) == [world.case_d, world.case_b]
+    Case.objects.filter(pk__in=[world.case_a.pk, world.case_b.pk]).update(owner_agency=world.police)
+    p = pages()
+    with django_assert_num_queries(2):  # without c the page is short: read again with it
+        assert list(p.page(1)) == [world.case_d, world.case_c]
