@@ -11,10 +11,12 @@ before each timed call, as every signed-in request has read them before the list
 """
 
 import json
+import operator
 import os
 import statistics
 import sys
 import time
+from functools import reduce
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safezone.settings")
@@ -97,9 +99,7 @@ def measure(user, purpose) -> dict:
         return list_query(case_reach(user, Action.LIST_CASES, purpose))
 
     def scope_only():
-        q = Q(pk__in=[])
-        for grant in grants_for(user, Action.LIST_CASES, purpose):
-            q |= grant.case_q()
+        q = reduce(operator.or_, [grant.case_q() for grant in grants_for(user, Action.LIST_CASES, purpose)])
         return list_query(CaseReach(parts=[q], sealed=[]))
 
     def no_filter():

@@ -2,9 +2,11 @@
 
 import datetime as dt
 import hashlib
+import operator
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.apps import apps
 from django.conf import settings
@@ -438,10 +440,10 @@ def case_reach(user, action: str, purpose: str, prefix: str = "") -> CaseReach:
         return CaseReach(parts=[], sealed=[])
     stamp = access_stamp()
     _fill_districts(grants, stamp)
-    scope, plain = Q(pk__in=[]), Q(pk__in=[])
-    for grant in _broadest_per_agency(grants):
-        scope |= grant.case_q(prefix)
-        plain |= grant.case_q()
+    # (OR-ed from the first grant's: an empty `pk__in` to start from costs every query a lookup)
+    kept = _broadest_per_agency(grants)
+    scope = reduce(operator.or_, [grant.case_q(prefix) for grant in kept])
+    plain = reduce(operator.or_, [grant.case_q() for grant in kept]) if prefix else scope
     parts = [scope]
     # A meeting's scope is its agenda, which no stamp follows: its cases are not told apart ahead.
     meeting = purpose == Purpose.MEETING
