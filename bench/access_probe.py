@@ -64,11 +64,14 @@ def timed(fn, samples=SAMPLES):
 
 def timed_together(fns: dict, samples=SAMPLES, setup=None) -> dict:
     """p50 and p95 in ms of each function, called in turn within every round (so that the
-    machine's slower and faster moments fall on all of them alike); `setup` (untimed) runs before
-    each call."""
+    machine's slower and faster moments fall on all of them alike), each round starting with the
+    next function (so that none is always the first after the setup); `setup` (untimed) runs
+    before each call."""
     runs = {name: [] for name in fns}
+    order = list(fns.items())
     for round_ in range(3 + samples):  # 3 rounds warm the caches, as a working system has them
-        for name, fn in fns.items():
+        shift = round_ % len(order)
+        for name, fn in order[shift:] + order[:shift]:
             if setup:
                 setup()
             started = time.perf_counter()
