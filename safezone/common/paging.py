@@ -1,5 +1,6 @@
 """Pagination of lists in the web interface."""
 
+import threading
 from collections import OrderedDict
 
 from django.conf import settings
@@ -35,15 +36,21 @@ class CappedPaginator(Paginator):
 
 
 class _Recent(OrderedDict):
-    """A per-process memory of the latest few thousand values by key (the oldest forgotten)."""
+    """A per-process memory of the latest few thousand values by key (the oldest forgotten); safe
+    to share between a server's threads."""
 
     kept = 2000
 
+    def __init__(self):
+        super().__init__()
+        self._lock = threading.Lock()
+
     def remember(self, key, value):
-        self[key] = value
-        self.move_to_end(key)
-        if len(self) > self.kept:
-            self.popitem(last=False)
+        with self._lock:
+            self[key] = value
+            self.move_to_end(key)
+            if len(self) > self.kept:
+                self.popitem(last=False)
         return value
 
 
@@ -233,7 +240,7 @@ class PartsPaginator(CappedPaginator):
         if not full and len(rows) >= want:
             return None
         if left:
-            first_left = min(left, key=lambda key: key[:-1]) if not self._reverse else max(left, key=lambda k: k[:-1])
+            first_left = (max if self._reverse else min)(left, key=lambda key: key[:-1])
             if not full or not self._after(first_left[:-1], self._key_of(kept[top - 1])):
                 # A key left out belongs on the page (a row before it left the list): read it whole.
                 rows = self._rows_of(subqueries, vendor, known, want)
@@ -264,8 +271,9 @@ class PartsPaginator(CappedPaginator):
         SQL, as the ORM's union refuses a LIMIT in its parts on SQLite, and building it from
         querysets cost more than the query itself."""
         memo = (self.memo, want, self._drops_excluded) if self.memo is not None else None
-        if memo in _first_ids_sql:
-            return _first_ids_sql[memo]
+        compiled = _first_ids_sql.get(memo) if memo is not None else None
+        if compiled is not None:
+            return compiled
         subqueries, vendor = [], connection.vendor
         for i, part in enumerate(self.parts):
             if i not in self.whole:
